@@ -1,0 +1,113 @@
+"""Users and their profiles."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from accounts.validators import validate_date_of_birth, validate_full_name, validate_username
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    STAFF = "staff", "Staff"
+    ADMIN = "admin", "Admin"
+
+
+# The role is the source of truth; Django's flags must always agree with it (checked by the
+# database), so code that changes one goes through accounts.services.user_set_role.
+ROLE_FLAGS: dict[str, tuple[bool, bool]] = {
+    Role.USER: (False, False),
+    Role.STAFF: (True, False),
+    Role.ADMIN: (True, True),
+}
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(username__iexact=username)
+
+    def _create(self, username: str, email: str, password: str | None, role: str) -> User:
+        is_staff, is_superuser = ROLE_FLAGS[role]
+        user = self.model(
+            username=username,
+            email=self.normalize_email(email).lower(),
+            role=role,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+        )
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, username: str, email: str, password: str | None = None, **extra) -> User:
+        return self._create(username, email, password, extra.get("role", Role.USER))
+
+    def create_superuser(self, username: str, email: str, password: str | None = None, **extra):
+        return self._create(username, email, password, Role.ADMIN)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(
+        max_length=30,
+        validators=[validate_username],
+        help_text="3-30 characters: letters, digits, dots, hyphens and underscores.",
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.USER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.USER, is_staff=False, is_superuser=False)
+                    | Q(role=Role.STAFF, is_staff=True, is_superuser=False)
+                    | Q(role=Role.ADMIN, is_staff=True, is_superuser=True)
+                ),
+                name="accounts_user_role_matches_flags",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.is_staff, self.is_superuser = ROLE_FLAGS[self.role]
+
+    @property
+    def date_joined(self):
+        return self.created_at
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    full_name = models.CharField(max_length=150, blank=True, validators=[validate_full_name])
+    position = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user.username}"

@@ -9,6 +9,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.validators import validate_date_of_birth, validate_full_name, validate_username
 
@@ -111,3 +112,41 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user.username}"
+
+
+class LoginSession(models.Model):
+    """One login (API token family): every refresh token rotated from it shares this row.
+
+    ``refresh_jti`` names the only refresh token that may still be exchanged; presenting an
+    older one means it was copied, so the whole session is revoked.
+    """
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", "Logged out"
+        USER = "user", "Revoked by the user"
+        REVOKE_ALL = "revoke_all", "All sessions revoked"
+        REUSE = "reuse", "Refresh token reused"
+        PASSWORD = "password_changed", "Password changed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    remember_me = models.BooleanField(default=False)
+    refresh_jti = models.CharField(max_length=64)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_ls_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"Session {self.id} of {self.user_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -33,7 +33,7 @@ def validate_full_name(value: str) -> None:
     if len(stripped) < 2 or len(value) > 150:
         raise ValidationError("A full name has 2 to 150 characters.", code="invalid_length")
     for char in stripped:
-        if char in " -'’":
+        if char in " -'\u2019":  # \u2019: the typographic apostrophe
             continue
         category = unicodedata.category(char)
         # L* = letters of any script; M* = combining marks used by many scripts.
@@ -57,9 +57,7 @@ def validate_date_of_birth(value: dt.date | None) -> None:
         raise ValidationError("The date of birth cannot be in the future.", code="future_date")
     age = _age_on(value, today)
     if age < MIN_AGE_YEARS:
-        raise ValidationError(
-            f"You must be at least {MIN_AGE_YEARS} years old.", code="too_young"
-        )
+        raise ValidationError(f"You must be at least {MIN_AGE_YEARS} years old.", code="too_young")
     if age > MAX_AGE_YEARS:
         raise ValidationError(
             f"Please enter an age of at most {MAX_AGE_YEARS} years.", code="too_old"

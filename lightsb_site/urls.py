@@ -1,17 +1,26 @@
 """Root URL configuration: pages, the JSON API under /api/, its OpenAPI schema and the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from lightsb_site import views
+from lightsb_site import health, metrics, views
+from lightsb_site.csp import relaxed_styles
 
 api_patterns = [
     path("", include("accounts.api_urls")),
     path("", include("stats.api_urls")),
     path("", include("generation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view loads its script from a URL instead of inline, as the CSP requires.
+    path(
+        "docs/",
+        relaxed_styles(SpectacularSwaggerSplitView.as_view(url_name="api:api-schema")),
+        name="api-docs",
+    ),
+    # Last: any other /api/ address is a JSON 404, also with DEBUG on (Django's debug 404
+    # page would otherwise answer in HTML).
+    re_path(r"^", views.page_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [
@@ -22,6 +31,10 @@ urlpatterns = [
     path("generate/", include("generation.urls")),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
+    # Probes are answered by health.ProbeMiddleware; the routes keep them reachable without it.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]
 
 handler400 = "lightsb_site.views.bad_request"

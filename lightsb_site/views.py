@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -28,7 +29,9 @@ def _error(request: HttpRequest, status: int, code: str, title: str, message: st
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "Bad request", "The request could not be understood.")
+    return _error(
+        request, 400, "bad_request", "Bad request", "The request could not be understood."
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -42,4 +45,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error(
         request, 500, "server_error", "Something went wrong", "Something went wrong on our side."
+    )
+
+
+def payload_too_large(request: HttpRequest) -> HttpResponse:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return _error(
+        request,
+        413,
+        "payload_too_large",
+        "Request too large",
+        f"The request body is larger than {limit_mb} MB.",
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        "Forbidden",
+        "The form expired or came from another site. Reload the page and try again.",
     )

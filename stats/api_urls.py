@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from stats import api
+
+urlpatterns = [
+    path("stats", api.StatsView.as_view(), name="stats"),
+]

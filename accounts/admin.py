@@ -1,0 +1,147 @@
+"""Admin: users with their profile and (read-only) statistics; login sessions read-only.
+
+The admin login goes through django.contrib.auth.authenticate, so the django-axes lockout
+(first backend in AUTHENTICATION_BACKENDS) guards it exactly like the site's own login.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.models import LoginSession, Profile, User
+from accounts.services import user_ensure_related
+from stats.models import UsageStats
+
+
+def _is_staff(request) -> bool:
+    return request.user.is_active and request.user.is_staff
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["full_name", "position", "date_of_birth"]
+
+    # Whoever may edit the user (see UserAdmin._may_manage) may edit the profile with it.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _is_staff(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _is_staff(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _is_staff(request)
+
+
+class UsageStatsInline(admin.StackedInline):
+    model = UsageStats
+    can_delete = False
+    fields = ["usage_count", "images_count", "avg_processing_seconds", "last_used_at"]
+    readonly_fields = fields
+    verbose_name = "usage statistics (read-only: written by generation jobs)"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _is_staff(request)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UserCreateForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["username", "email", "role"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = ["username", "email", "role", "is_active"]
+
+    email = forms.EmailField(max_length=254)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreateForm
+    inlines = [ProfileInline, UsageStatsInline]
+    list_display = ["username", "email", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active", "created_at"]
+    search_fields = ["username", "email"]
+    ordering = ["-created_at"]
+    readonly_fields = ["created_at", "updated_at", "last_login"]
+    # Staff and superuser flags are not editable: the role sets both (see User.clean).
+    fieldsets = [
+        (None, {"fields": ["username", "email", "password"]}),
+        ("Access", {"fields": ["role", "is_active"]}),
+        ("Dates", {"fields": ["created_at", "updated_at", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "email",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
+            },
+        )
+    ]
+    filter_horizontal: list = []
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("role")  # only admins hand out roles
+        return fields
+
+    def _may_manage(self, request, obj) -> bool:
+        if not _is_staff(request):
+            return False
+        # Staff may look after ordinary users but never take over an admin account.
+        return obj is None or request.user.is_superuser or not obj.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._may_manage(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_manage(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return _is_staff(request)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        user_ensure_related(user=form.instance)
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "last_used_at", "ip", "remember_me", "revoked_at"]
+    list_filter = ["remember_me", "revoke_reason", "created_at"]
+    search_fields = ["user__username", "user__email", "ip"]
+    readonly_fields = [field.name for field in LoginSession._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,122 @@
+"""HTML forms: field shapes only; the rules themselves live in accounts.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.validators import validate_date_of_birth, validate_full_name
+
+
+class RegisterForm(forms.Form):
+    username = forms.CharField(
+        max_length=30,
+        help_text="3-30 characters: letters, digits, '.', '-' or '_'.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        strip=False,
+        max_length=4096,
+        help_text=password_validation.password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label="Repeat the password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("password")
+            and cleaned.get("password_confirm")
+            and cleaned["password"] != cleaned["password_confirm"]
+        ):
+            self.add_error("password_confirm", "The passwords do not match.")
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    identifier = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    remember_me = forms.BooleanField(
+        required=False,
+        label="Remember me for 30 days",
+        help_text="Leave unchecked on a shared computer: you are logged out when the browser "
+        "closes.",
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        max_length=150,
+        required=False,
+        validators=[validate_full_name],
+        help_text="Letters of any alphabet, spaces, hyphens and apostrophes.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    position = forms.CharField(
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    date_of_birth = forms.DateField(
+        required=False,
+        validators=[validate_date_of_birth],
+        help_text="Optional.",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=4096,
+        help_text=password_validation.password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_confirm = forms.CharField(
+        label="Repeat the new password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("new_password")
+            and cleaned.get("new_password_confirm")
+            and cleaned["new_password"] != cleaned["new_password_confirm"]
+        ):
+            self.add_error("new_password_confirm", "The passwords do not match.")
+        return cleaned
+
+
+def apply_validation_error(form: forms.Form, error) -> None:
+    """Put a service's ValidationError (per field) onto the form's fields."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

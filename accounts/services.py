@@ -1,0 +1,287 @@
+"""Writes for accounts: registration, roles, profile, password, login sessions and tokens.
+
+HTML views and API views both call these, so each rule lives once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.errors import (
+    DuplicateUser,
+    InvalidCredentials,
+    LockedOut,
+    SessionNotFound,
+    SessionRevoked,
+    TokenInvalid,
+    TokenReused,
+    WrongPassword,
+)
+from accounts.lockout import lockout_clear, lockout_retry_after
+from accounts.models import ROLE_FLAGS, LoginSession, Profile, Role, User
+from accounts.tokens import (
+    PASSWORD_CLAIM,
+    SESSION_CLAIM,
+    SessionRefreshToken,
+    TokenPair,
+    parse_uuid,
+    password_fingerprint_matches,
+    token_pair_issue,
+)
+from accounts.validators import validate_username
+from stats.models import UsageStats
+
+USER_AGENT_MAX = 255
+PROFILE_FIELDS = ("full_name", "position", "date_of_birth")
+
+
+# --- Users -----------------------------------------------------------------------------------
+def _duplicate_field(*, username: str, email: str) -> str | None:
+    if User.objects.filter(username__iexact=username).exists():
+        return "username"
+    if User.objects.filter(email__iexact=email).exists():
+        return "email"
+    return None
+
+
+def user_register(*, username: str, email: str, password: str) -> User:
+    """Create a user with an empty profile and zeroed statistics, all or nothing.
+
+    Raises ``ValidationError`` (per field) for a bad username, email or weak password and
+    ``DuplicateUser`` when the username or email is taken (also when a concurrent
+    registration wins the race: the database constraints on Lower(...) decide).
+    """
+    username = (username or "").strip()
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    errors: dict[str, list[str]] = {}
+    for field, check in (("username", validate_username), ("email", validate_email)):
+        try:
+            check(username if field == "username" else email)
+        except ValidationError as exc:
+            errors[field] = list(exc.messages)
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    field = _duplicate_field(username=username, email=email)
+    if field:
+        raise DuplicateUser(field=field)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            Profile.objects.create(user=user)
+            UsageStats.objects.create(user=user)
+    except IntegrityError as exc:
+        field = _duplicate_field(username=username, email=email)
+        if field is None:
+            raise
+        raise DuplicateUser(field=field) from exc
+    return user
+
+
+def user_ensure_related(*, user: User) -> None:
+    """Give users made outside registration (createsuperuser, admin) a profile and stats."""
+    Profile.objects.get_or_create(user=user)
+    UsageStats.objects.get_or_create(user=user)
+
+
+def user_set_role(*, user: User, role: str) -> User:
+    """Change the role and Django's staff/superuser flags together (a DB check enforces it)."""
+    if role not in ROLE_FLAGS:
+        raise ValidationError({"role": [f"Unknown role {role!r}."]})
+    user.role = Role(role)
+    user.is_staff, user.is_superuser = ROLE_FLAGS[role]
+    user.save(update_fields=["role", "is_staff", "is_superuser", "updated_at"])
+    return user
+
+
+def profile_update(*, user: User, data: Mapping[str, Any]) -> Profile:
+    """Update any of full_name, position, date_of_birth; validate before writing anything."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    for field in PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            if field in ("full_name", "position"):
+                value = (value or "").strip()
+            setattr(profile, field, value)
+    profile.full_clean(exclude=["user"])
+    profile.save()
+    return profile
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password and end every API login session (their tokens die with it)."""
+    if not user.check_password(old_password):
+        raise WrongPassword()
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": list(exc.messages)}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password", "updated_at"])
+        session_revoke_all(user=user, reason=LoginSession.RevokeReason.PASSWORD)
+    return user
+
+
+# --- Logging in ------------------------------------------------------------------------------
+def credentials_check(*, request: HttpRequest, identifier: str, password: str) -> User:
+    """Check an email-or-username and password, behind the django-axes lockout.
+
+    Raises ``LockedOut`` (with retry_after) once the (identifier, IP) pair is locked and
+    ``InvalidCredentials`` otherwise; the same answer whether or not the account exists.
+    """
+    user = authenticate(request, username=identifier or "", password=password or "")
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut(retry_after=lockout_retry_after(request, {"username": identifier}))
+        raise InvalidCredentials()
+    return user
+
+
+def client_details(request: HttpRequest) -> tuple[str, str | None]:
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]
+    ip = request.META.get("REMOTE_ADDR") or None
+    return user_agent, ip
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    session: LoginSession
+    tokens: TokenPair
+
+
+def session_start(*, request: HttpRequest, user: User, remember_me: bool) -> IssuedSession:
+    """Open a login session for ``user`` and sign its first token pair."""
+    user_agent, ip = client_details(request)
+    now = timezone.now()
+    session_id = uuid.uuid4()
+    with transaction.atomic():
+        tokens = token_pair_issue(user=user, session_id=session_id, remember_me=remember_me)
+        session = LoginSession.objects.create(
+            id=session_id,
+            user=user,
+            last_used_at=now,
+            expires_at=tokens.refresh_expires_at,
+            user_agent=user_agent,
+            ip=ip,
+            remember_me=remember_me,
+            refresh_jti=tokens.jti,
+        )
+    # What Django's user_logged_in receivers would do, minus django-axes' access log, which
+    # would create a cookie-backed Django session for a token client that never uses it.
+    update_last_login(None, user)
+    lockout_clear(request=request, user=user)
+    return IssuedSession(session=session, tokens=tokens)
+
+
+def session_login(
+    *, request: HttpRequest, identifier: str, password: str, remember_me: bool
+) -> IssuedSession:
+    user = credentials_check(request=request, identifier=identifier, password=password)
+    return session_start(request=request, user=user, remember_me=remember_me)
+
+
+def _revoke(session_ids: Any, reason: str) -> int:
+    return LoginSession.objects.filter(id__in=session_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason
+    )
+
+
+def session_refresh(*, raw_refresh: str) -> IssuedSession:
+    """Rotate a refresh token: the presented one is spent, a new pair is returned.
+
+    The swap is one locked read-and-update of the session row, so of N concurrent refreshes
+    of one token exactly one wins. A token that is validly signed but no longer the session's
+    current one was copied somewhere: the whole session is revoked (``TokenReused``).
+    """
+    try:
+        token = SessionRefreshToken(raw_refresh)
+    except (TokenError, ValueError, TypeError, UnicodeError) as exc:
+        raise TokenInvalid() from exc
+    session_id = parse_uuid(token.get(SESSION_CLAIM))
+    user_id = parse_uuid(token.get("user_id"))
+    jti = token.get("jti")
+    if session_id is None or user_id is None or not isinstance(jti, str):
+        raise TokenInvalid()
+
+    reused = False
+    with transaction.atomic():
+        session = (
+            LoginSession.objects.select_for_update().filter(id=session_id, user_id=user_id).first()
+        )
+        if session is None:
+            raise TokenInvalid()
+        if session.revoked_at is not None:
+            raise SessionRevoked()
+        if session.refresh_jti != jti:
+            reused = True
+            session.revoked_at = timezone.now()
+            session.revoke_reason = LoginSession.RevokeReason.REUSE
+            session.save(update_fields=["revoked_at", "revoke_reason"])
+        else:
+            user = User.objects.get(id=user_id)
+            if not user.is_active or not password_fingerprint_matches(
+                user, token.get(PASSWORD_CLAIM)
+            ):
+                raise SessionRevoked()
+            tokens = token_pair_issue(
+                user=user, session_id=session.id, remember_me=session.remember_me
+            )
+            session.refresh_jti = tokens.jti
+            session.last_used_at = timezone.now()
+            session.expires_at = tokens.refresh_expires_at
+            session.save(update_fields=["refresh_jti", "last_used_at", "expires_at"])
+            spent = OutstandingToken.objects.filter(jti=jti).first()
+            if spent is not None:
+                BlacklistedToken.objects.get_or_create(token=spent)
+    if reused:  # raised after the commit, so the revocation sticks
+        raise TokenReused()
+    return IssuedSession(session=session, tokens=tokens)
+
+
+def session_id_from_refresh(raw_refresh: str) -> uuid.UUID | None:
+    """The session a (validly signed) refresh token belongs to, or None."""
+    try:
+        token = SessionRefreshToken(raw_refresh)
+    except (TokenError, ValueError, TypeError, UnicodeError):
+        return None
+    return parse_uuid(token.get(SESSION_CLAIM))
+
+
+def session_logout(*, user: User | None, session_id: uuid.UUID | None) -> bool:
+    """End one session; ``user`` (when known) must own it. Idempotent."""
+    if session_id is None:
+        return False
+    sessions = LoginSession.objects.filter(id=session_id)
+    if user is not None:
+        sessions = sessions.filter(user=user)
+    return _revoke(sessions.values("id"), LoginSession.RevokeReason.LOGOUT) > 0
+
+
+def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
+    """Revoke one of ``user``'s sessions; another user's session is simply not found."""
+    if not LoginSession.objects.filter(id=session_id, user=user).exists():
+        raise SessionNotFound()
+    _revoke([session_id], LoginSession.RevokeReason.USER)
+
+
+def session_revoke_all(*, user: User, reason: str = LoginSession.RevokeReason.REVOKE_ALL) -> int:
+    return _revoke(LoginSession.objects.filter(user=user).values("id"), reason)

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.models import LoginSession
+from accounts.services import session_refresh, user_change_password
+from accounts.tokens import SessionRefreshToken
+
+REFRESH = "/api/auth/refresh"
+
+
+def refresh(client, token):
+    return client.post(REFRESH, {"refresh": token}, format="json")
+
+
+def bearer(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+@pytest.mark.django_db
+class TestRotation:
+    def test_refresh_returns_a_new_pair_and_spends_the_old_token(self, api_client, user, api_login):
+        first = api_login(user)
+
+        response = refresh(api_client, first["refresh"])
+
+        assert response.status_code == 200
+        second = response.json()
+        assert second["refresh"] != first["refresh"]
+        assert second["access"] != first["access"]
+        assert second["session_id"] == first["session_id"]
+        old_jti = SessionRefreshToken(first["refresh"])["jti"]
+        assert BlacklistedToken.objects.filter(token__jti=old_jti).exists()
+        assert bearer(second["access"]).get("/api/user").status_code == 200
+
+    def test_refresh_reads_the_cookie_when_the_body_has_no_token(self, user, password):
+        client = APIClient()
+        login = client.post(
+            "/api/auth/login", {"identifier": "alice", "password": password}, format="json"
+        )
+
+        response = client.post(REFRESH, {}, format="json")
+
+        assert response.status_code == 200
+        new_cookie = response.cookies[settings.REFRESH_COOKIE_NAME].value
+        assert new_cookie == response.json()["refresh"] != login.json()["refresh"]
+
+    def test_refresh_without_any_token_is_401(self, api_client):
+        response = api_client.post(REFRESH, {}, format="json")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+
+    def test_reusing_a_rotated_token_revokes_the_whole_session(self, api_client, user, api_login):
+        first = api_login(user)
+        second = refresh(api_client, first["refresh"]).json()
+
+        reuse = refresh(api_client, first["refresh"])
+
+        assert reuse.status_code == 401
+        assert reuse.json()["code"] == "token_reused"
+        session = LoginSession.objects.get(id=first["session_id"])
+        assert session.revoke_reason == "reuse"
+        # Every descendant of that login is dead now, the thief's and the owner's alike.
+        assert refresh(api_client, second["refresh"]).json()["code"] == "session_revoked"
+        assert bearer(second["access"]).get("/api/user").status_code == 401
+
+    def test_reuse_in_one_session_leaves_other_sessions_alone(self, api_client, user, api_login):
+        stolen = api_login(user)
+        other = api_login(user)
+        refresh(api_client, stolen["refresh"])
+        refresh(api_client, stolen["refresh"])
+
+        assert refresh(api_client, other["refresh"]).status_code == 200
+
+    def test_refresh_keeps_the_remember_me_lifetime(self, api_client, user, api_login):
+        first = api_login(user, remember_me=True)
+
+        second = refresh(api_client, first["refresh"]).json()
+
+        token = SessionRefreshToken(second["refresh"])
+        lifetime = token["exp"] - token["iat"]
+        assert lifetime == pytest.approx(timedelta(days=30).total_seconds(), abs=5)
+
+    @pytest.mark.parametrize(
+        "token",
+        ["", "garbage", "a.b.c", "x" * 4000, "eyJhbGciOiJIUzI1NiJ9.e30.", "Ω≈ç√∫"],
+    )
+    def test_malformed_refresh_tokens_are_401_not_500(self, api_client, token):
+        response = refresh(api_client, token)
+
+        assert response.status_code in (400, 401)
+        assert response.json()["code"] in ("token_invalid", "invalid", "not_authenticated")
+
+    def test_an_access_token_is_not_accepted_as_a_refresh_token(self, api_client, user, api_login):
+        tokens = api_login(user)
+
+        response = refresh(api_client, tokens["access"])
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_invalid"
+
+    def test_a_token_for_a_session_that_does_not_exist_is_invalid(self, user):
+        from accounts.tokens import token_pair_issue
+
+        pair = token_pair_issue(user=user, session_id=uuid.uuid4(), remember_me=False)
+
+        assert refresh(APIClient(), pair.refresh).json()["code"] == "token_invalid"
+
+
+def _forge(payload: dict) -> str:
+    """A correctly signed token with arbitrary claims, as if the signing key had leaked."""
+    token = AccessToken()
+    token.payload = payload
+    return str(token)
+
+
+@pytest.mark.django_db
+class TestAccessTokens:
+    def test_no_token_is_401_not_authenticated(self, api_client):
+        response = api_client.get("/api/user")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "Bearer",
+            "Bearer a b",
+            "Bearer garbage",
+            "Bearer eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ.",
+            "Bearer " + "A" * 5000,
+            "Bearer ÿÿÿ",
+        ],
+    )
+    def test_malformed_authorization_headers_are_401_never_500(self, api_client, header):
+        api_client.credentials(HTTP_AUTHORIZATION=header)
+
+        response = api_client.get("/api/user")
+
+        assert response.status_code == 401
+        assert response.json()["code"] in ("token_invalid", "bad_authorization_header")
+
+    @pytest.mark.parametrize(
+        "claims",
+        [
+            {},
+            {"user_id": 1, "sid": 2},
+            {"user_id": "not-a-uuid", "sid": "nope"},
+            {"user_id": ["x"], "sid": {"a": 1}},
+            {"user_id": str(uuid.uuid4()), "sid": str(uuid.uuid4())},
+        ],
+    )
+    def test_signed_tokens_with_bad_claims_are_401(self, api_client, claims):
+        token = AccessToken()
+        payload = {**{k: token[k] for k in ("token_type", "exp", "iat", "jti")}, **claims}
+
+        response = bearer(_forge(payload)).get("/api/user")
+
+        assert response.status_code == 401
+
+    def test_a_refresh_token_is_not_an_access_token(self, user, api_login):
+        tokens = api_login(user)
+
+        assert bearer(tokens["refresh"]).get("/api/user").status_code == 401
+
+    def test_a_tampered_token_is_401(self, user, api_login):
+        access = api_login(user)["access"]
+        header, payload, signature = access.split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        claims["user_id"] = str(uuid.uuid4())
+        forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+
+        response = bearer(f"{header}.{forged_payload.decode()}.{signature}").get("/api/user")
+
+        assert response.status_code == 401
+
+    def test_logout_kills_the_access_token_at_once(self, user, api_login):
+        tokens = api_login(user)
+        client = bearer(tokens["access"])
+
+        assert client.post("/api/auth/logout").status_code == 204
+
+        response = client.get("/api/user")
+        assert response.status_code == 401
+        assert response.json()["code"] == "session_revoked"
+
+    def test_changing_the_password_kills_access_tokens(self, user, api_login, password):
+        tokens = api_login(user)
+        user_change_password(user=user, old_password=password, new_password="a-new-secret-77")
+
+        response = bearer(tokens["access"]).get("/api/user")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "session_revoked"
+
+    def test_a_password_set_elsewhere_also_kills_access_tokens(self, user, api_login):
+        tokens = api_login(user)
+        user.set_password("set-by-an-admin-55")  # e.g. manage.py changepassword
+        user.save()
+
+        response = bearer(tokens["access"]).get("/api/user")
+
+        assert response.json()["code"] == "password_changed"
+        assert refresh(APIClient(), tokens["refresh"]).json()["code"] == "session_revoked"
+
+    def test_deactivating_the_user_kills_access_and_refresh(self, user, api_login):
+        tokens = api_login(user)
+        user.is_active = False
+        user.save()
+
+        response = bearer(tokens["access"]).get("/api/user")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "user_inactive"
+        assert refresh(APIClient(), tokens["refresh"]).status_code == 401
+
+    def test_deleting_the_user_kills_the_token(self, user, api_login):
+        tokens = api_login(user)
+        user.delete()
+
+        response = bearer(tokens["access"]).get("/api/user")
+
+        assert response.status_code == 401
+        assert refresh(APIClient(), tokens["refresh"]).status_code == 401
+
+    def test_using_a_token_updates_last_used_at(self, user, api_login):
+        tokens = api_login(user)
+        session = LoginSession.objects.get(id=tokens["session_id"])
+        LoginSession.objects.filter(id=session.id).update(
+            last_used_at=session.last_used_at - timedelta(hours=1)
+        )
+
+        bearer(tokens["access"]).get("/api/user")
+
+        session.refresh_from_db()
+        assert session.last_used_at > session.created_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_refreshes_of_one_token_let_exactly_one_through(user, api_login):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking is exercised on PostgreSQL (set DATABASE_URL)")
+    token = api_login(user)["refresh"]
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            barrier.wait()
+            try:
+                session_refresh(raw_refresh=token)
+                result = "ok"
+            except Exception as exc:
+                result = getattr(exc, "code", repr(exc))
+            with lock:
+                outcomes.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("ok") == 1
+    assert set(outcomes) - {"ok"} <= {"session_revoked", "token_reused"}
+    assert len(outcomes) == 8

@@ -1,0 +1,154 @@
+"""HTML pages for accounts: thin views over accounts.services (Django sessions + CSRF)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.errors import DuplicateUser, InvalidCredentials, LockedOut, WrongPassword
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    apply_validation_error,
+)
+from stats.selectors import usage_summary
+
+BACKEND = "accounts.backends.EmailOrUsernameBackend"
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except DuplicateUser as error:
+            form.add_error(error.field, error.message)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            login(request, user, backend=BACKEND)
+            request.session.set_expiry(0)
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status = 200
+    locked = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.credentials_check(
+                request=request,
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+            )
+        except LockedOut as error:
+            form.add_error(None, error.message)
+            status, locked = 429, True
+        except InvalidCredentials as error:
+            form.add_error(None, error.message)
+            status = 400
+        else:
+            login(request, user, backend=BACKEND)
+            # Unchecked: a browser-session cookie, gone when the browser closes.
+            remember = form.cleaned_data["remember_me"]
+            request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
+            return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+    context = {"form": form, "next": _safe_next(request) or ""}
+    response = render(request, "accounts/login.html", context, status=status)
+    if locked:
+        response.lightsb_lockout_rendered = True  # accounts.lockout keeps this page
+    return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are logged out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    context = {
+        "profile": selectors.profile_get(user=request.user),
+        "summary": usage_summary(user=request.user),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    current = selectors.profile_get(user=request.user)
+    initial = {
+        "full_name": current.full_name,
+        "position": current.position,
+        "date_of_birth": current.date_of_birth,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/profile_edit.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except WrongPassword as error:
+            form.add_error("old_password", error.message)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            # Keep this browser logged in; other API sessions were ended by the service.
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Your password is changed. Other sessions were logged out.")
+            return redirect("accounts:profile")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)

@@ -1,0 +1,143 @@
+"""Shared pytest fixtures for every app's tests."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+# Settings already treat a pytest process as a test run; this passes it on to subprocesses
+# that tests start (gunicorn, manage.py).
+os.environ.setdefault("LIGHTSB_TESTING", "1")
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+DEFAULT_PASSWORD = "correct-horse-battery-42"
+_sequence = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The database cache (throttles, shared by gunicorn workers) needs its table."""
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Throttle counters must not leak from one test into the next."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames
+        for name in ("db", "transactional_db", "django_db_reset_sequences")
+    )
+    if uses_db:
+        request.getfixturevalue("db")
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: a registered user (with profile and stats) via the real service."""
+    from accounts.services import user_register, user_set_role
+
+    def make(
+        *,
+        username: str | None = None,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        role: str = "user",
+        **_ignored,
+    ):
+        number = next(_sequence)
+        username = username or f"user{number}"
+        email = email or f"{username}@example.com"
+        user = user_register(username=username, email=email, password=password)
+        if role != "user":
+            user_set_role(user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user(username="staffer", email="staff@example.com", role="staff")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(username="root", email="root@example.com", role="admin")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def auth_client(user):
+    """Django test client with ``user`` logged in through a browser session."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="accounts.backends.EmailOrUsernameBackend")
+    return client
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(staff_user, backend="accounts.backends.EmailOrUsernameBackend")
+    return client
+
+
+@pytest.fixture
+def api_login(db):
+    """Log ``user`` in through the real API and return the token body."""
+
+    def login(user, *, client=None, password: str = DEFAULT_PASSWORD, remember_me=False):
+        from rest_framework.test import APIClient
+
+        client = client or APIClient()
+        response = client.post(
+            "/api/auth/login",
+            {"identifier": user.username, "password": password, "remember_me": remember_me},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return login
+
+
+@pytest.fixture
+def auth_api_client(user, api_login):
+    """APIClient carrying a fresh access token for ``user``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    tokens = api_login(user)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client.tokens = tokens
+    return client

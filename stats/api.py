@@ -1,0 +1,27 @@
+"""GET /api/stats: the caller's own usage statistics."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stats.selectors import usage_summary
+
+
+class UsageStatsOutput(serializers.Serializer):
+    usage_count = serializers.IntegerField()
+    images_count = serializers.IntegerField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    avg_processing_seconds = serializers.FloatField()
+
+
+class StatsView(APIView):
+    @extend_schema(
+        responses={200: UsageStatsOutput, 401: OpenApiResponse(description="Not logged in")},
+        summary="The caller's usage statistics",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(UsageStatsOutput(usage_summary(user=request.user)).data)

@@ -1,3 +1,29 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from generation import api
+
+urlpatterns = [
+    path("generate", api.GenerateApi.as_view(), name="generate"),
+    path("generations", api.GenerationListApi.as_view(), name="generation-list"),
+    path("generations/export", api.GenerationExportApi.as_view(), name="generation-export"),
+    path("generations/<uuid:pk>", api.GenerationDetailApi.as_view(), name="generation-detail"),
+    path(
+        "generations/<uuid:pk>/cancel", api.GenerationCancelApi.as_view(), name="generation-cancel"
+    ),
+    path(
+        "generations/<uuid:pk>/results/<int:index>",
+        api.GenerationResultApi.as_view(),
+        name="generation-result",
+    ),
+    path("generations/<uuid:pk>/input", api.GenerationInputApi.as_view(), name="generation-input"),
+    path(
+        "generations/<uuid:pk>/journey/<int:index>",
+        api.GenerationJourneyApi.as_view(),
+        name="generation-journey",
+    ),
+    path(
+        "generations/<uuid:pk>/archive",
+        api.GenerationArchiveApi.as_view(),
+        name="generation-archive",
+    ),
+]

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from generation import views
 
 app_name = "generation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.generator, name="generator"),
+    path("progress", views.progress_by_key, name="progress-by-key"),
+    path("history/", views.history, name="history"),
+    path("history/delete-all/", views.delete_all, name="delete-all"),
+    path("history/export.zip", views.export, name="export"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<uuid:pk>/", views.detail, name="detail"),
+    path("<uuid:pk>/progress", views.progress, name="progress"),
+    path("<uuid:pk>/archive.zip", views.archive, name="archive"),
+    path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("<uuid:pk>/rerun/", views.rerun, name="rerun"),
+    path("<uuid:pk>/delete/", views.delete, name="delete"),
+    path("<uuid:pk>/image/<str:kind>/", views.image, name="image"),
+    path("<uuid:pk>/image/<str:kind>/<int:index>/", views.image, name="image"),
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-TESTING = env_bool("LIGHTSB_TESTING", False)
+# pytest-django loads settings before the root conftest.py can set LIGHTSB_TESTING, so a pytest
+# process counts as a test run by default; LIGHTSB_TESTING=0 still turns the test profile off.
+TESTING = env_bool("LIGHTSB_TESTING", "pytest" in sys.modules)
 
 
 def _secret_key() -> str:
@@ -85,7 +88,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id first, so every later line and the access log carry it; probes next, before
+    # host validation and the HTTPS redirect (see lightsb_site/health.py).
+    "lightsb_site.request_id.RequestIdMiddleware",
+    "lightsb_site.health.ProbeMiddleware",
+    "lightsb_site.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (Django 5.2 has none built in) and Permissions-Policy.
+    "lightsb_site.csp.ContentSecurityPolicyMiddleware",
+    # Refuse oversized bodies (413) before anything reads them.
+    "lightsb_site.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +167,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# auth.W004 asks for unique=True on username; uniqueness is enforced more strictly by the
+# case-insensitive UniqueConstraint(Lower("username")), which W004 does not recognise.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 # --- Cache (shared by all gunicorn workers: database cache, or Redis when configured) ---------
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -215,9 +230,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_identifier"
 AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked are not counted, so the lock ends 15 minutes after the 5th failure
+# (and retry_after counts down) instead of being pushed back by every retry.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+CSRF_FAILURE_VIEW = "lightsb_site.views.csrf_failure"
 
 # --- REST framework / JWT / OpenAPI ---------------------------------------------------------
 REST_FRAMEWORK = {
@@ -314,6 +333,15 @@ LIGHTSB_MAX_UPLOAD_BYTES = env_int("LIGHTSB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LIGHTSB_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Generation jobs (see docs/api-generation.md) --------------------------------------------
+GENERATION_MAX_PIXELS = env_int("GENERATION_MAX_PIXELS", 40_000_000)
+GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 200)
+GENERATION_RETENTION_DAYS = env_int("GENERATION_RETENTION_DAYS", 30)
+# A running job whose worker has not reported for this long is presumed dead and is retried.
+GENERATION_LEASE_SECONDS = env_int("GENERATION_LEASE_SECONDS", 120)
+GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
+GENERATION_WEIGHTS_DIR = os.environ.get("GENERATION_WEIGHTS_DIR", "")
+
 # --- Background tasks -----------------------------------------------------------------------
 # Embedded default: run jobs in the web process right after the request commits.
 # Production: TASKS_BACKEND=database and `python manage.py db_worker`.
@@ -345,11 +373,25 @@ if not DEBUG:
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# json: one object per line with request_id/generation_id (production default); plain: for people.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "lightsb_site.log.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "lightsb_site.log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -358,3 +400,11 @@ LOGGING = {
 }
 
 ADMINS = []
+
+# --- Operations: metrics and probes ------------------------------------------------------------
+# /metrics is open in development; in production only to staff or `Authorization: Bearer
+# <METRICS_TOKEN>` (what Prometheus sends with `authorization: {credentials: ...}`).
+METRICS_PUBLIC = env_bool("METRICS_PUBLIC", DEBUG)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Prometheus scrapes over plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]

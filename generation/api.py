@@ -1,0 +1,470 @@
+"""JSON API of the generation app: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from generation import selectors, services, uploads
+from generation.models import (
+    MAX_FACES,
+    MAX_JOURNEY_FRAMES,
+    MAX_VARIANTS,
+    Direction,
+    Generation,
+    Status,
+)
+
+ErrorSerializer = inline_serializer(
+    name="GenerationError",
+    fields={
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "retry_after": serializers.IntegerField(required=False),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+
+
+def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "Invalid input (bad parameters or an unusable image).",
+        401: "Not authenticated.",
+        404: "Not found (or not yours).",
+        409: "Conflict with the job's current state.",
+        413: "File larger than 10 MB.",
+        429: "Daily limit reached; see retry_after.",
+    }
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in statuses
+    }
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 16}, {"type": "boolean"}]}
+)
+class JourneyField(serializers.Field):
+    """Journey frames: 0 (none), 2..16, or a boolean (true = 8 frames)."""
+
+    default_error_messages = {
+        "invalid": f"Use 0, a number from 2 to {MAX_JOURNEY_FRAMES}, true or false.",
+    }
+
+    def to_internal_value(self, data: Any) -> int:
+        text = str(data).strip().lower()
+        if text in ("true", "yes", "on"):
+            return 8
+        if text in ("", "false", "no", "off"):
+            return 0
+        try:
+            frames = int(text)
+        except ValueError:
+            self.fail("invalid")
+        if frames != 0 and not 2 <= frames <= MAX_JOURNEY_FRAMES:
+            self.fail("invalid")
+        return frames
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+class GenerateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG, PNG or WEBP photo, at most 10 MB, 40 MP.")
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    variants = serializers.IntegerField(min_value=1, max_value=MAX_VARIANTS, default=4)
+    strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=1.0)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, allow_null=True, default=None
+    )
+    face = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_FACES - 1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only this face (0 = largest). Leave out for every face (at most 8).",
+    )
+    journey = JourneyField(required=False, default=0)
+
+
+class ResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    face = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    url = serializers.URLField()
+    crop_url = serializers.URLField(allow_null=True)
+
+
+class GenerationOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    variants = serializers.IntegerField()
+    strength = serializers.FloatField()
+    seed = serializers.IntegerField(allow_null=True)
+    seed_used = serializers.IntegerField(allow_null=True)
+    face = serializers.IntegerField(allow_null=True)
+    journey_frames = serializers.IntegerField()
+    faces_found = serializers.IntegerField(allow_null=True)
+    progress = inline_serializer(
+        name="GenerationProgress",
+        fields={"stage": serializers.CharField(), "percent": serializers.IntegerField()},
+    )
+    timings = serializers.DictField(child=serializers.FloatField())
+    processing_seconds = serializers.FloatField(allow_null=True)
+    error = inline_serializer(
+        name="GenerationFailure",
+        fields={"code": serializers.CharField(), "message": serializers.CharField()},
+        allow_null=True,
+    )
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.URLField()
+    input_url = serializers.URLField()
+    archive_url = serializers.URLField(allow_null=True)
+    results = ResultSerializer(many=True)
+    journey = serializers.ListField(child=serializers.URLField())
+
+
+def generation_payload(generation: Generation, request: HttpRequest) -> dict[str, Any]:
+    """The API's view of one job, with absolute URLs of its images."""
+
+    def absolute(name: str, *args: Any, query: str = "") -> str:
+        return request.build_absolute_uri(reverse(f"api:{name}", args=args) + query)
+
+    pk = generation.pk
+    results = [
+        {
+            "index": result.variant_index,
+            "face": result.face_index,
+            "seed": result.seed,
+            "url": absolute("generation-result", pk, result.variant_index),
+            "crop_url": (
+                absolute("generation-result", pk, result.variant_index, query="?kind=crop")
+                if result.crop
+                else None
+            ),
+        }
+        for result in generation.results.all()
+    ]
+    return {
+        "id": pk,
+        "status": generation.status,
+        "direction": generation.direction,
+        "variants": generation.variants,
+        "strength": generation.strength,
+        "seed": generation.seed,
+        "seed_used": generation.seed_used,
+        "face": generation.face_index,
+        "journey_frames": generation.journey_frames,
+        "faces_found": generation.faces_found,
+        "progress": {"stage": generation.stage, "percent": generation.percent},
+        "timings": generation.timings,
+        "processing_seconds": generation.processing_seconds,
+        "error": (
+            {"code": generation.error_code, "message": generation.error_message}
+            if generation.error_code
+            else None
+        ),
+        "attempts": generation.attempts,
+        "created_at": generation.created_at,
+        "started_at": generation.started_at,
+        "finished_at": generation.finished_at,
+        "url": absolute("generation-detail", pk),
+        "input_url": absolute("generation-input", pk),
+        "archive_url": absolute("generation-archive", pk) if results else None,
+        "results": results,
+        "journey": [
+            absolute("generation-journey", pk, frame.index) for frame in generation.journey.all()
+        ],
+    }
+
+
+def _serialize(generation: Generation, request: HttpRequest) -> dict[str, Any]:
+    return GenerationOutputSerializer(generation_payload(generation, request)).data
+
+
+def _image_response(image: selectors.StoredImage, *, download: bool) -> FileResponse:
+    response = FileResponse(
+        selectors.open_stored(image.name),
+        content_type="image/jpeg",
+        as_attachment=download,
+        filename=image.filename,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _zip_response(archive: Any, filename: str) -> FileResponse:
+    return FileResponse(
+        archive, content_type="application/zip", as_attachment=True, filename=filename
+    )
+
+
+IMAGE_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
+DOWNLOAD_PARAMETER = OpenApiParameter(
+    "download", OpenApiTypes.BOOL, description="Send as an attachment (Content-Disposition)."
+)
+
+
+class GenerateApi(APIView):
+    @extend_schema(
+        operation_id="generation_create",
+        summary="Upload a portrait and generate its variants",
+        request={"multipart/form-data": GenerateInputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the same job instead of a new one.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                GenerationOutputSerializer, description="Replay: the job of this key."
+            ),
+            201: OpenApiResponse(
+                GenerationOutputSerializer,
+                description="Created and already finished (immediate task backend).",
+            ),
+            202: OpenApiResponse(
+                GenerationOutputSerializer,
+                description="Queued; poll the Location header until it finishes.",
+            ),
+            **_errors(400, 401, 413, 429),
+        },
+        tags=["generation"],
+    )
+    def post(self, request: Request) -> Response:
+        # Before anything reads the body: refuse an oversized upload from its header.
+        uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
+        if idempotency_key and (len(idempotency_key) > 255 or not idempotency_key.isprintable()):
+            raise services.InvalidGenerationParameters(
+                "The Idempotency-Key header must be at most 255 printable characters."
+            )
+        serializer = GenerateInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            if "file" in serializer.errors and not request.FILES.get("file"):
+                raise uploads.FileMissing()
+            serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        generation, created = services.generation_create(
+            owner=request.user,
+            upload=data["file"],
+            direction=data["direction"],
+            variants=data["variants"],
+            strength=data["strength"],
+            seed=data["seed"],
+            face_index=data["face"],
+            journey_frames=data["journey"],
+            idempotency_key=idempotency_key,
+        )
+        generation = selectors.generation_get(owner=request.user, generation_id=generation.pk)
+        body = _serialize(generation, request)
+        headers = {"Location": body["url"]}
+        if not created:
+            return Response(body, status=status.HTTP_200_OK, headers=headers)
+        if generation.is_finished:
+            return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+# An APIView is not a generic view, so drf-spectacular cannot see the pagination by itself.
+PaginatedGenerationSerializer = inline_serializer(
+    name="PaginatedGenerationList",
+    fields={
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": GenerationOutputSerializer(many=True),
+    },
+)
+
+
+class GenerationPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class GenerationListApi(APIView):
+    @extend_schema(
+        operation_id="generation_list",
+        summary="List your generations (newest first)",
+        parameters=[
+            OpenApiParameter("direction", OpenApiTypes.STR, enum=Direction.values),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses={200: PaginatedGenerationSerializer, **_errors(400, 401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request) -> Response:
+        direction = request.query_params.get("direction") or None
+        state = request.query_params.get("status") or None
+        errors = {}
+        if direction and direction not in Direction.values:
+            errors["direction"] = [f"Choose one of: {', '.join(Direction.values)}."]
+        if state and state not in Status.values:
+            errors["status"] = [f"Choose one of: {', '.join(Status.values)}."]
+        if errors:
+            raise services.InvalidGenerationParameters(fields=errors)
+        queryset = selectors.generation_list(owner=request.user, direction=direction, status=state)
+        paginator = GenerationPagination()
+        page = paginator.paginate_queryset(queryset.prefetch_related("journey"), request, view=self)
+        return paginator.get_paginated_response([_serialize(item, request) for item in page])
+
+    @extend_schema(
+        operation_id="generation_delete_all",
+        summary="Delete all your generations and their images",
+        request=None,
+        responses={
+            200: inline_serializer(
+                name="DeletedCount", fields={"deleted": serializers.IntegerField()}
+            ),
+            **_errors(401),
+        },
+        tags=["generation"],
+    )
+    def delete(self, request: Request) -> Response:
+        deleted = services.generation_delete_all(owner=request.user)
+        return Response({"deleted": deleted})
+
+
+class GenerationExportApi(APIView):
+    @extend_schema(
+        operation_id="generation_export",
+        summary="Download everything you own: a zip with JSON metadata and all images",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401)},
+        tags=["generation"],
+    )
+    def get(self, request: Request) -> FileResponse:
+        generations = list(
+            selectors.generation_list(owner=request.user).prefetch_related("journey")
+        )
+        archive = selectors.generation_archive(generations=generations, single=False)
+        return _zip_response(archive, "lightsb-export.zip")
+
+
+class GenerationDetailApi(APIView):
+    @extend_schema(
+        operation_id="generation_retrieve",
+        summary="One generation: status, progress, results with URLs",
+        responses={200: GenerationOutputSerializer, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: Any) -> Response:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        return Response(_serialize(generation, request))
+
+    @extend_schema(
+        operation_id="generation_destroy",
+        summary="Delete a generation and its images",
+        responses={204: None, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def delete(self, request: Request, pk: Any) -> Response:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        services.generation_delete(generation=generation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GenerationCancelApi(APIView):
+    @extend_schema(
+        operation_id="generation_cancel",
+        summary="Cancel a generation (queued: at once; running: at the next stage)",
+        request=None,
+        responses={200: GenerationOutputSerializer, **_errors(401, 404, 409)},
+        tags=["generation"],
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        generation = services.generation_cancel(generation=generation)
+        return Response(_serialize(generation, request))
+
+
+class GenerationResultApi(APIView):
+    @extend_schema(
+        operation_id="generation_result",
+        summary="One result image (the photo with the face replaced, or the face crop)",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["composite", "crop"]),
+            DOWNLOAD_PARAMETER,
+        ],
+        responses={**IMAGE_RESPONSE, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        kind = "crop" if request.query_params.get("kind") == "crop" else "composite"
+        image = selectors.generation_image(generation=generation, kind=kind, index=index)
+        return _image_response(image, download=_wants_download(request))
+
+
+class GenerationInputApi(APIView):
+    @extend_schema(
+        operation_id="generation_input",
+        summary="The uploaded photo as stored (orientation applied, metadata removed)",
+        parameters=[DOWNLOAD_PARAMETER],
+        responses={**IMAGE_RESPONSE, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: Any) -> FileResponse:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        image = selectors.generation_image(generation=generation, kind="input")
+        return _image_response(image, download=_wants_download(request))
+
+
+class GenerationJourneyApi(APIView):
+    @extend_schema(
+        operation_id="generation_journey_frame",
+        summary="One frame of the journey from the photo to variant 0",
+        parameters=[DOWNLOAD_PARAMETER],
+        responses={**IMAGE_RESPONSE, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        image = selectors.generation_image(generation=generation, kind="journey", index=index)
+        return _image_response(image, download=_wants_download(request))
+
+
+class GenerationArchiveApi(APIView):
+    @extend_schema(
+        operation_id="generation_archive",
+        summary="All images of one generation with its JSON metadata, as a zip",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401, 404, 409)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: Any) -> FileResponse:
+        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+        if generation.status != Status.SUCCEEDED:
+            raise services.GenerationNotReady()
+        archive = selectors.generation_archive(generations=[generation], single=True)
+        return _zip_response(archive, f"lightsb-{str(generation.pk)[:8]}.zip")
+
+
+def _wants_download(request: Request) -> bool:
+    return request.query_params.get("download", "").lower() in ("1", "true", "yes")

@@ -1,0 +1,59 @@
+"""Forms of the HTML pages (the API has its own serializers; both call the same services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from generation.models import MAX_FACES, MAX_VARIANTS, Direction, Status
+
+
+class GenerateForm(forms.Form):
+    file = forms.FileField(
+        label="Photo",
+        help_text="JPEG, PNG or WEBP, up to 10 MB. A front-facing portrait works best.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    direction = forms.ChoiceField(
+        choices=Direction.choices, initial=Direction.ADULT_TO_CHILD, widget=forms.RadioSelect
+    )
+    variants = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, initial=4)
+    strength = forms.FloatField(
+        min_value=0.0,
+        max_value=1.0,
+        initial=1.0,
+        widget=forms.NumberInput(attrs={"type": "range", "step": "0.05", "min": 0, "max": 1}),
+        help_text="How far to go: 0 keeps the photo, 1 goes all the way.",
+    )
+    seed = forms.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Optional. The same seed gives the same variants again.",
+    )
+    face = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_FACES - 1,
+        required=False,
+        label="Face number",
+        help_text="Optional. Leave empty for every face; 0 is the largest face.",
+    )
+    journey = forms.BooleanField(
+        required=False, label="Also show the journey (frames from the photo to the result)"
+    )
+
+
+class HistoryFilterForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[("", "All directions"), *Direction.choices], required=False
+    )
+    status = forms.ChoiceField(choices=[("", "All statuses"), *Status.choices], required=False)
+
+
+class RerunForm(forms.Form):
+    same_seed = forms.BooleanField(required=False)
+    direction = forms.ChoiceField(
+        choices=Direction.choices,
+        required=False,
+        widget=forms.Select(attrs={"id": "rerun-direction"}),
+    )
+    strength = forms.FloatField(min_value=0.0, max_value=1.0, required=False)

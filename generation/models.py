@@ -1,0 +1,172 @@
+"""Generation jobs and their outputs.
+
+A ``Generation`` is one request to translate one portrait; it is executed by a background task
+(claimed by exactly one worker through a conditional UPDATE) and produces one
+``GenerationResult`` per variant plus optional ``JourneyFrame`` rows. Files live in Django's
+default storage under a per-user prefix; rows only hold their names.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+
+
+class Direction(models.TextChoices):
+    # Mirrors generation.ml.DIRECTIONS (a test keeps them equal) so that importing the models
+    # never imports the engine package.
+    ADULT_TO_CHILD = "adult_to_child", "Adult → child"
+    CHILD_TO_ADULT = "child_to_adult", "Child → adult"
+    MALE_TO_FEMALE = "male_to_female", "Male → female"
+    FEMALE_TO_MALE = "female_to_male", "Female → male"
+
+
+MAX_VARIANTS = 8
+MAX_FACES = 8
+MAX_JOURNEY_FRAMES = 16
+
+
+class Generation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+
+    # What was asked for.
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    variants = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(MAX_VARIANTS)]
+    )
+    strength = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    seed = models.BigIntegerField(
+        null=True, blank=True, help_text="Requested seed; empty = random."
+    )
+    face_index = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Only this face (0 = largest); empty = every face."
+    )
+    journey_frames = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+
+    # The sanitised input (EXIF orientation applied, metadata stripped) and a small preview.
+    input_image = models.CharField(max_length=255)
+    input_width = models.PositiveIntegerField(default=0)
+    input_height = models.PositiveIntegerField(default=0)
+    thumbnail = models.CharField(max_length=255, blank=True)
+
+    # What happened.
+    seed_used = models.BigIntegerField(null=True, blank=True)
+    faces_found = models.PositiveSmallIntegerField(null=True, blank=True)
+    faces = models.JSONField(default=list, blank=True)
+    stage = models.CharField(max_length=20, blank=True)
+    percent = models.PositiveSmallIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)
+    processing_seconds = models.FloatField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Execution bookkeeping: who runs it, until when its lease holds, how often it was tried.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="generation_idempotency_key_unique_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(variants__gte=1, variants__lte=MAX_VARIANTS),
+                name="generation_variants_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__gte=0.0, strength__lte=1.0),
+                name="generation_strength_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="generation_owner_created"),
+            models.Index(fields=["status", "lease_expires_at"], name="generation_status_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} · {self.status} · {self.id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (Status.QUEUED, Status.RUNNING)
+
+    def file_names(self) -> list[str]:
+        """Every storage name this job owns (input, thumbnail, results, frames)."""
+        names = [self.input_image, self.thumbnail]
+        for result in self.results.all():
+            names.extend([result.composite, result.crop])
+        names.extend(frame.image for frame in self.journey.all())
+        return [name for name in names if name]
+
+
+class GenerationResult(models.Model):
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="results")
+    variant_index = models.PositiveSmallIntegerField()
+    # The face whose crop is stored (the chosen face, or the largest); the composite has every
+    # selected face replaced.
+    face_index = models.PositiveSmallIntegerField(default=0)
+    seed = models.BigIntegerField()
+    composite = models.CharField(max_length=255)
+    crop = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["variant_index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "variant_index"], name="generation_result_unique_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Variant {self.variant_index} of {self.generation_id}"
+
+
+class JourneyFrame(models.Model):
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="journey")
+    index = models.PositiveSmallIntegerField()
+    image = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "index"], name="journey_frame_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Frame {self.index} of {self.generation_id}"

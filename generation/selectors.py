@@ -1,0 +1,250 @@
+"""Reads of the generation app: what a person may see, files, archives and statistics."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from generation.models import Generation, Status
+
+# In-memory up to this size, then spilled to a temporary file.
+ARCHIVE_SPOOL_BYTES = 16 * 1024 * 1024
+
+
+def generation_list(
+    *, owner: Any, direction: str | None = None, status: str | None = None
+) -> QuerySet[Generation]:
+    """A person's own jobs, newest first, optionally filtered."""
+    queryset = Generation.objects.filter(owner=owner).prefetch_related("results")
+    if direction:
+        queryset = queryset.filter(direction=direction)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at")
+
+
+def generation_get(*, owner: Any, generation_id: Any) -> Generation:
+    """One of the person's jobs; anybody else's (or a malformed id) is simply not found."""
+    try:
+        return (
+            Generation.objects.prefetch_related("results", "journey")
+            .select_related("owner")
+            .get(pk=generation_id, owner=owner)
+        )
+    except (Generation.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404("No such generation.") from error
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    name: str  # storage name
+    filename: str  # what the person's browser saves it as
+
+
+FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey")
+
+
+def generation_image(*, generation: Generation, kind: str, index: int = 0) -> StoredImage:
+    """The stored image of one kind of a job, or 404."""
+    short_id = str(generation.pk)[:8]
+    if kind == "input":
+        return StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg")
+    if kind == "thumbnail" and generation.thumbnail:
+        return StoredImage(generation.thumbnail, f"lightsb-{short_id}-thumb.jpg")
+    if kind in ("composite", "crop"):
+        for result in generation.results.all():
+            if result.variant_index == index:
+                name = result.composite if kind == "composite" else result.crop
+                if name:
+                    suffix = "" if kind == "composite" else "-face"
+                    return StoredImage(
+                        name, f"lightsb-{short_id}-{generation.direction}-{index}{suffix}.jpg"
+                    )
+    if kind == "journey":
+        for frame in generation.journey.all():
+            if frame.index == index:
+                return StoredImage(frame.image, f"lightsb-{short_id}-journey-{index:02d}.jpg")
+    raise Http404("No such image.")
+
+
+def open_stored(name: str) -> IO[bytes]:
+    try:
+        return default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("The image is no longer stored.") from error
+
+
+def generation_metadata(generation: Generation) -> dict[str, Any]:
+    """A JSON-ready description of a job (for archives)."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": str(generation.pk),
+        "status": generation.status,
+        "direction": generation.direction,
+        "variants": generation.variants,
+        "strength": generation.strength,
+        "seed": generation.seed,
+        "seed_used": generation.seed_used,
+        "face": generation.face_index,
+        "journey_frames": generation.journey_frames,
+        "faces_found": generation.faces_found,
+        "faces": generation.faces,
+        "timings": generation.timings,
+        "processing_seconds": generation.processing_seconds,
+        "error": (
+            {"code": generation.error_code, "message": generation.error_message}
+            if generation.error_code
+            else None
+        ),
+        "created_at": when(generation.created_at),
+        "started_at": when(generation.started_at),
+        "finished_at": when(generation.finished_at),
+        "results": [
+            {"variant": result.variant_index, "face": result.face_index, "seed": result.seed}
+            for result in generation.results.all()
+        ],
+    }
+
+
+def _add_generation(archive: zipfile.ZipFile, generation: Generation, prefix: str) -> None:
+    archive.writestr(
+        f"{prefix}generation.json", json.dumps(generation_metadata(generation), indent=2)
+    )
+    entries = [("input.jpg", generation.input_image)]
+    for result in generation.results.all():
+        entries.append((f"variant-{result.variant_index}.jpg", result.composite))
+        if result.crop:
+            entries.append((f"variant-{result.variant_index}-face.jpg", result.crop))
+    for frame in generation.journey.all():
+        entries.append((f"journey/frame-{frame.index:02d}.jpg", frame.image))
+    for arcname, name in entries:
+        try:
+            with default_storage.open(name, "rb") as handle:
+                # JPEG is already compressed; storing avoids burning CPU for nothing.
+                archive.writestr(f"{prefix}{arcname}", handle.read(), zipfile.ZIP_STORED)
+        except (FileNotFoundError, OSError):
+            continue
+
+
+def generation_archive(*, generations: list[Generation], single: bool) -> IO[bytes]:
+    """A zip of the jobs' metadata and images, rewound and ready to stream."""
+    spool = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_SPOOL_BYTES)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for generation in generations:
+            prefix = "" if single else f"{generation.created_at:%Y%m%d-%H%M%S}-{generation.pk}/"
+            _add_generation(archive, generation, prefix)
+        if not single:
+            archive.writestr(
+                "index.json",
+                json.dumps([generation_metadata(item) for item in generations], indent=2),
+            )
+    spool.seek(0)
+    return spool
+
+
+# --- Statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    day: date
+    count: int
+    avg_processing_seconds: float
+
+
+def generation_usage_by_day(*, owner: Any, days: int = 30, today: date | None = None):
+    """Jobs per day and their mean processing time, for the last ``days`` days (zeros filled)."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        Generation.objects.filter(owner=owner, created_at__date__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(count=Count("id"))
+    )
+    counts = {row["day"]: row["count"] for row in rows}
+    seconds: dict[date, list[float]] = {}
+    finished = Generation.objects.filter(
+        owner=owner, created_at__date__gte=first, processing_seconds__isnull=False
+    ).annotate(day=TruncDate("created_at"))
+    for day, value in finished.values_list("day", "processing_seconds"):
+        seconds.setdefault(day, []).append(value)
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        values = seconds.get(day, [])
+        result.append(
+            DayUsage(
+                day=day,
+                count=counts.get(day, 0),
+                avg_processing_seconds=sum(values) / len(values) if values else 0.0,
+            )
+        )
+    return result
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear-interpolated percentile of already collected values (None when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def generation_dashboard(*, days: int = 30) -> dict[str, Any]:
+    """Service-wide figures for staff: totals, processing percentiles, failures, queue."""
+    since = timezone.now() - timedelta(days=days)
+    by_status = dict(
+        Generation.objects.values_list("status").annotate(count=Count("id")).order_by()
+    )
+    recent = Generation.objects.filter(created_at__gte=since)
+    durations = list(
+        recent.filter(status=Status.SUCCEEDED, processing_seconds__isnull=False).values_list(
+            "processing_seconds", flat=True
+        )
+    )
+    failures = list(
+        recent.filter(status=Status.FAILED)
+        .values("error_code")
+        .annotate(count=Count("id"))
+        .order_by("-count", "error_code")
+    )
+    oldest_queued = (
+        Generation.objects.filter(status=Status.QUEUED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return {
+        "days": days,
+        "total": sum(by_status.values()),
+        "by_status": {status: by_status.get(status, 0) for status in Status.values},
+        "recent_total": recent.count(),
+        "users": Generation.objects.values("owner").distinct().count(),
+        "p50_seconds": percentile(durations, 0.5),
+        "p95_seconds": percentile(durations, 0.95),
+        "measured": len(durations),
+        "failures": failures,
+        "queue_depth": by_status.get(Status.QUEUED, 0),
+        "running": by_status.get(Status.RUNNING, 0),
+        "oldest_queued_seconds": (
+            (timezone.now() - oldest_queued).total_seconds() if oldest_queued else None
+        ),
+    }

@@ -1,0 +1,199 @@
+"""Validation and sanitising of uploaded portraits.
+
+Everything here happens in memory, before anything is written: a rejected upload leaves no file
+and no row. What is kept is a re-encoded copy made from the pixels alone (EXIF orientation
+applied first), so no metadata of the original (EXIF, GPS, ICC, XMP, comments) survives.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageFile, ImageOps
+
+from lightsb_site.api_errors import DomainError
+
+# Formats accepted, identified by Pillow from the bytes, never from the name or the client's
+# Content-Type.
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}
+STORED_QUALITY = 92
+THUMBNAIL_SIZE = (320, 320)
+
+# A truncated file must be an error, not a half-grey picture.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class UploadError(DomainError):
+    code = "invalid_upload"
+    status = 400
+    message = "The file could not be used."
+
+
+class FileMissing(UploadError):
+    code = "file_missing"
+    message = "Choose a photo to upload (JPEG, PNG or WEBP)."
+
+
+class FileTooLarge(UploadError):
+    code = "file_too_large"
+    status = 413
+
+
+class UnsupportedFormat(UploadError):
+    code = "unsupported_format"
+    message = "Only JPEG, PNG and WEBP photos are accepted."
+
+
+class ImageTooLarge(UploadError):
+    code = "image_too_large"
+
+
+class InvalidImageFile(UploadError):
+    code = "invalid_image"
+    message = "The file is damaged or not a complete image. Try exporting the photo again."
+
+
+@dataclass(frozen=True)
+class SanitizedImage:
+    image: Image.Image  # RGB, orientation applied, no metadata
+    data: bytes  # JPEG encoding of ``image``
+    source_format: str
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "LIGHTSB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+
+
+def _too_large() -> FileTooLarge:
+    megabytes = max_upload_bytes() / (1024 * 1024)
+    return FileTooLarge(f"The file is larger than {megabytes:g} MB. Choose a smaller photo.")
+
+
+def check_content_length(content_length: str | int | None) -> None:
+    """Reject an oversized request from its header, before the body is read.
+
+    Multipart framing adds a little, so the allowance is the file limit plus 64 KiB.
+    """
+    try:
+        length = int(content_length or 0)
+    except (TypeError, ValueError):
+        return
+    if length > max_upload_bytes() + 64 * 1024:
+        raise _too_large()
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The image format from its magic bytes (JPEG, PNG, WEBP), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB pixels only; transparency is laid on white."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale: scale to 8 bits before converting.
+        image = image.point(lambda value: value / 256).convert("L")
+    return image.convert("RGB")
+
+
+def encode_jpeg(image: Image.Image, *, quality: int = STORED_QUALITY) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def make_thumbnail(image: Image.Image) -> bytes:
+    thumbnail = image.copy()
+    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    return encode_jpeg(thumbnail, quality=85)
+
+
+def sanitize_image_bytes(data: bytes) -> SanitizedImage:
+    """Validate raw bytes as a photo and return a clean, metadata-free RGB copy."""
+    if len(data) > max_upload_bytes():
+        raise _too_large()
+    if not data:
+        raise InvalidImageFile("The file is empty. Choose a photo to upload.")
+    if sniff_format(data[:16]) is None:
+        raise UnsupportedFormat()
+
+    max_pixels = int(getattr(settings, "GENERATION_MAX_PIXELS", 40_000_000))
+    with warnings.catch_warnings():
+        # Pillow only warns between its limit and twice that; any bomb is an error here.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            opened = Image.open(io.BytesIO(data))
+            source_format = opened.format or ""
+            if source_format not in ACCEPTED_FORMATS:
+                raise UnsupportedFormat()
+            width, height = opened.size
+            if width * height > max_pixels:
+                raise ImageTooLarge(
+                    f"The image has {width * height / 1e6:.0f} megapixels; at most "
+                    f"{max_pixels / 1e6:.0f} are accepted. Resize it and try again."
+                )
+            opened.load()
+            oriented = ImageOps.exif_transpose(opened)
+            flat = _flatten(oriented)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ImageTooLarge(
+                "The image expands to too many pixels to be processed safely."
+            ) from error
+        except UploadError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError) as error:
+            raise InvalidImageFile() from error
+
+    # A fresh image built from the pixels alone carries no EXIF, ICC, XMP or text chunks.
+    clean = Image.new("RGB", flat.size)
+    clean.paste(flat)
+    if clean.width < 16 or clean.height < 16:
+        raise InvalidImageFile("The image is too small; use a photo at least 64 pixels wide.")
+    return SanitizedImage(image=clean, data=encode_jpeg(clean), source_format=source_format)
+
+
+def sanitize_upload(upload: UploadedFile | None) -> SanitizedImage:
+    """Validate an uploaded file (size first, then content) and return the clean copy."""
+    if upload is None:
+        raise FileMissing()
+    if upload.size is not None and upload.size > max_upload_bytes():
+        raise _too_large()
+    upload.seek(0)
+    data = upload.read(max_upload_bytes() + 1)
+    return sanitize_image_bytes(data)
+
+
+def generation_folder(*, owner_id: object, generation_id: object) -> str:
+    """Where every file of one job lives (so a sweep finds even files of a killed worker)."""
+    return f"generations/{owner_id}/{generation_id}"
+
+
+def storage_name(
+    *, owner_id: object, generation_id: object, kind: str, extension: str = "jpg"
+) -> str:
+    """A random, unguessable name in the job's folder under the owner's prefix."""
+    folder = generation_folder(owner_id=owner_id, generation_id=generation_id)
+    return f"{folder}/{kind}-{uuid.uuid4().hex}.{extension}"

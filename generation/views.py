@@ -1,0 +1,250 @@
+"""HTML pages of the generation app: thin views over the same services as the API.
+
+The generator works as a plain form post; ``static/js/generator.js`` improves it (drag and
+drop, preview, progress bar) by posting the same form with an ``Idempotency-Key`` and polling
+the job's progress by that key while the request runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from generation import selectors, services, uploads
+from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
+from generation.models import Generation, Status
+from lightsb_site.api_errors import DomainError
+
+HISTORY_PAGE_SIZE = 12
+JOURNEY_FRAMES_FROM_FORM = 8
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _status_payload(generation: Generation) -> dict[str, Any]:
+    return {
+        "id": str(generation.pk),
+        "status": generation.status,
+        "stage": generation.stage,
+        "percent": generation.percent,
+        "finished": generation.is_finished,
+        "error": (
+            {"code": generation.error_code, "message": generation.error_message}
+            if generation.error_code
+            else None
+        ),
+        "url": reverse("generation:detail", args=[generation.pk]),
+    }
+
+
+@login_required
+def generator(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "generation/generator.html", {"form": GenerateForm()})
+    status = 400
+    form = GenerateForm(request.POST, request.FILES)
+    try:
+        uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
+        if not form.is_valid():
+            if "file" in form.errors and not request.FILES.get("file"):
+                raise uploads.FileMissing()
+            raise services.InvalidGenerationParameters(fields=form.errors.get_json_data())
+        data = form.cleaned_data
+        generation, _ = services.generation_create(
+            owner=request.user,
+            upload=data["file"],
+            direction=data["direction"],
+            variants=data["variants"],
+            strength=data["strength"],
+            seed=data["seed"],
+            face_index=data["face"],
+            journey_frames=JOURNEY_FRAMES_FROM_FORM if data["journey"] else 0,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255] or None,
+        )
+    except DomainError as error:
+        status = error.status
+        if _wants_json(request):
+            return JsonResponse(error.as_dict(), status=status)
+        if isinstance(error, services.InvalidGenerationParameters) and form.errors:
+            pass  # the form shows its own field errors
+        else:
+            form.add_error(None, error.message)
+        return render(request, "generation/generator.html", {"form": form}, status=status)
+    generation.refresh_from_db()
+    if _wants_json(request):
+        return JsonResponse(_status_payload(generation), status=201)
+    return redirect("generation:detail", pk=generation.pk)
+
+
+@login_required
+@require_GET
+def progress_by_key(request: HttpRequest) -> JsonResponse:
+    """Progress of the job created with this idempotency key (polled while the post runs)."""
+    key = request.GET.get("key", "").strip()
+    generation = (
+        Generation.objects.filter(owner=request.user, idempotency_key=key).first() if key else None
+    )
+    if generation is None:
+        # The upload is still on its way (or was refused; the post itself says why).
+        return JsonResponse({"status": "pending", "percent": 0, "finished": False})
+    return JsonResponse(_status_payload(generation))
+
+
+@login_required
+@require_GET
+def progress(request: HttpRequest, pk: Any) -> JsonResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    return JsonResponse(_status_payload(generation))
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    context = {
+        "generation": generation,
+        "results": list(generation.results.all()),
+        "journey": list(generation.journey.all()),
+        "advice": services.FAILURE_ADVICE.get(generation.error_code, ""),
+        "rerun_form": RerunForm(initial={"direction": generation.direction}),
+    }
+    return render(request, "generation/detail.html", context)
+
+
+@login_required
+@require_GET
+def image(request: HttpRequest, pk: Any, kind: str, index: int = 0) -> FileResponse:
+    if kind not in selectors.FILE_KINDS:
+        raise Http404("No such image.")
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    stored = selectors.generation_image(generation=generation, kind=kind, index=index)
+    response = FileResponse(
+        selectors.open_stored(stored.name),
+        content_type="image/jpeg",
+        as_attachment=request.GET.get("download") == "1",
+        filename=stored.filename,
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def archive(request: HttpRequest, pk: Any) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    if generation.status != Status.SUCCEEDED:
+        messages.error(request, services.GenerationNotReady.message)
+        return redirect("generation:detail", pk=generation.pk)
+    return FileResponse(
+        selectors.generation_archive(generations=[generation], single=True),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"lightsb-{str(generation.pk)[:8]}.zip",
+    )
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    try:
+        generation = services.generation_cancel(generation=generation)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if generation.status == Status.CANCELED:
+            messages.success(request, "The generation was canceled.")
+        else:
+            messages.info(request, "Stopping the generation at its next step…")
+    return redirect("generation:detail", pk=generation.pk)
+
+
+@login_required
+@require_POST
+def rerun(request: HttpRequest, pk: Any) -> HttpResponse:
+    source = selectors.generation_get(owner=request.user, generation_id=pk)
+    form = RerunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Those settings are not valid.")
+        return redirect("generation:detail", pk=source.pk)
+    try:
+        generation = services.generation_rerun(
+            source=source,
+            owner=request.user,
+            same_seed=form.cleaned_data["same_seed"],
+            direction=form.cleaned_data["direction"] or None,
+            strength=form.cleaned_data["strength"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("generation:detail", pk=source.pk)
+    return redirect("generation:detail", pk=generation.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    services.generation_delete(generation=generation)
+    messages.success(request, "The generation and its images were deleted.")
+    return redirect("generation:history")
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    filters = HistoryFilterForm(request.GET or None)
+    direction = status = None
+    if filters.is_valid():
+        direction = filters.cleaned_data["direction"] or None
+        status = filters.cleaned_data["status"] or None
+    queryset = selectors.generation_list(owner=request.user, direction=direction, status=status)
+    page = Paginator(queryset, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters if filters.is_bound else HistoryFilterForm(),
+        "query": query.urlencode(),
+    }
+    return render(request, "generation/history.html", context)
+
+
+@login_required
+@require_POST
+def delete_all(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm that everything should be deleted.")
+        return redirect("generation:history")
+    deleted = services.generation_delete_all(owner=request.user)
+    messages.success(request, f"Deleted {deleted} generation(s) and their images.")
+    return redirect("generation:history")
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> FileResponse:
+    generations = list(selectors.generation_list(owner=request.user).prefetch_related("journey"))
+    return FileResponse(
+        selectors.generation_archive(generations=generations, single=False),
+        content_type="application/zip",
+        as_attachment=True,
+        filename="lightsb-export.zip",
+    )
+
+
+@staff_member_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "generation/dashboard.html", {"figures": selectors.generation_dashboard()}
+    )

@@ -1,0 +1,174 @@
+/* Generation pages, progressively enhanced: every page works without this file.
+ * - generator: drag and drop, preview, strength readout, upload with a progress bar
+ * - detail: live progress of a running job, before/after slider, variant picker
+ * - forms with data-confirm ask before deleting
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("has-js");
+
+  var POLL_MS = 800;
+
+  function $(id) { return document.getElementById(id); }
+
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  var STAGE_LABELS = {
+    starting: "Starting", detect: "Finding faces", align: "Aligning faces",
+    encode: "Encoding", transport: "Translating", decode: "Decoding",
+    composite: "Pasting into your photo", done: "Finishing", saving: "Saving the results"
+  };
+
+  function showProgress(label, bar, job) {
+    if (!job) { return; }
+    if (job.status === "queued") {
+      label.textContent = "Waiting for a free worker…";
+    } else if (job.status === "running") {
+      label.textContent = (STAGE_LABELS[job.stage] || "Working") + "… " + job.percent + " %";
+    }
+    bar.value = job.percent;
+    bar.textContent = job.percent + " %";
+  }
+
+  // Polls url until the job finishes; calls done(job) once.
+  function pollUntilFinished(url, label, bar, done) {
+    var stopped = false;
+    function tick() {
+      if (stopped) { return; }
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (job) {
+          if (stopped) { return; }
+          showProgress(label, bar, job);
+          if (job && job.finished) { stopped = true; done(job); return; }
+          window.setTimeout(tick, POLL_MS);
+        })
+        .catch(function () { window.setTimeout(tick, POLL_MS * 3); });
+    }
+    tick();
+    return function stop() { stopped = true; };
+  }
+
+  function setupGenerator() {
+    var form = $("generator-form");
+    if (!form) { return; }
+    var input = form.querySelector("input[type=file]");
+    var dropzone = $("dropzone");
+    var preview = $("preview");
+    var strength = form.querySelector("input[name=strength]");
+    var strengthValue = $("strength-value");
+    var panel = $("progress-panel");
+    var label = $("progress-label");
+    var bar = $("progress-bar");
+    var errorBox = $("client-error");
+    var button = $("generate-button");
+
+    function showPreview() {
+      var file = input.files && input.files[0];
+      if (!file) { preview.hidden = true; return; }
+      if (preview.src) { URL.revokeObjectURL(preview.src); }
+      preview.src = URL.createObjectURL(file);
+      preview.hidden = false;
+    }
+    input.addEventListener("change", showPreview);
+
+    ["dragenter", "dragover"].forEach(function (name) {
+      dropzone.addEventListener(name, function (event) {
+        event.preventDefault();
+        dropzone.classList.add("is-dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      dropzone.addEventListener(name, function () { dropzone.classList.remove("is-dragging"); });
+    });
+    dropzone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        showPreview();
+      }
+    });
+
+    if (strength && strengthValue) {
+      strength.addEventListener("input", function () { strengthValue.textContent = strength.value; });
+    }
+
+    function fail(message) {
+      errorBox.textContent = message;
+      errorBox.hidden = false;
+      panel.hidden = true;
+      button.disabled = false;
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) { return; } // plain form post
+      event.preventDefault();
+      errorBox.hidden = true;
+      if (!input.files || !input.files.length) { fail("Choose a photo to upload (JPEG, PNG or WEBP)."); return; }
+      var key = newKey();
+      button.disabled = true;
+      panel.hidden = false;
+      label.textContent = "Uploading…";
+      bar.value = 0;
+      // While the post runs (it may run the whole job), follow the job by its key.
+      var stop = pollUntilFinished(
+        form.dataset.progressUrl + "?key=" + encodeURIComponent(key), label, bar,
+        function (job) { window.location.assign(job.url); }
+      );
+      fetch(form.action || window.location.href, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Idempotency-Key": key }
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; },
+          function () { return { ok: false, body: { message: "The server could not process the upload (" + response.status + ")." } }; });
+      }).then(function (result) {
+        if (!result.ok) { stop(); fail(result.body.message || "Something went wrong."); return; }
+        if (result.body.finished) { stop(); window.location.assign(result.body.url); }
+        // Otherwise the job is queued: the poller takes it from here.
+      }).catch(function () { stop(); fail("The upload failed. Check your connection and try again."); });
+    });
+  }
+
+  function setupDetail() {
+    var box = $("job-progress");
+    if (box) {
+      pollUntilFinished(box.dataset.progressUrl, $("progress-label"), $("progress-bar"),
+        function () { window.location.reload(); });
+    }
+    var compare = $("compare");
+    var slider = $("compare-slider");
+    var wrap = $("compare-after-wrap");
+    var after = $("compare-after");
+    if (compare && slider && wrap) {
+      compare.classList.add("is-live");
+      var update = function () { wrap.style.clipPath = "inset(0 0 0 " + slider.value + "%)"; };
+      slider.addEventListener("input", update);
+      update();
+      document.querySelectorAll("[data-compare]").forEach(function (link) {
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          after.src = link.dataset.compare;
+          after.alt = link.querySelector("img").alt;
+          compare.scrollIntoView({ behavior: "smooth", block: "center" });
+        });
+      });
+    }
+  }
+
+  function setupConfirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+      });
+    });
+  }
+
+  setupGenerator();
+  setupDetail();
+  setupConfirmations();
+})();

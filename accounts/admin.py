@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import LoginSession, Profile, User
-from accounts.services import user_ensure_related
+from accounts.services import user_delete, user_ensure_related
 from stats.models import UsageStats
 
 
@@ -132,11 +132,28 @@ class UserAdmin(DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         user_ensure_related(user=form.instance)
 
+    # Through the service, so an account deleted here takes its image files and browser
+    # sessions with it (a plain cascade would leave the files behind).
+    def delete_model(self, request, obj) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            user_delete(user=user)
+
 
 @admin.register(LoginSession)
 class LoginSessionAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at", "last_used_at", "ip", "remember_me", "revoked_at"]
-    list_filter = ["remember_me", "revoke_reason", "created_at"]
+    list_display = [
+        "user",
+        "kind",
+        "created_at",
+        "last_used_at",
+        "ip",
+        "remember_me",
+        "revoked_at",
+    ]
+    list_filter = ["kind", "remember_me", "revoke_reason", "created_at"]
     search_fields = ["user__username", "user__email", "ip"]
     readonly_fields = [field.name for field in LoginSession._meta.fields]
 

@@ -15,6 +15,7 @@ from accounts import selectors, services
 from accounts.authentication import SessionBoundJWTAuthentication
 from accounts.errors import RefreshTokenMissing
 from accounts.serializers import (
+    AccountDeleteInput,
     LoginInput,
     LoginOutput,
     ProfileOutput,
@@ -185,9 +186,41 @@ class SessionRevokeAllView(APIView):
 
 
 class UserView(APIView):
+    throttle_scope = "login"  # the password check of DELETE counts like a login attempt
+
+    def get_throttles(self):
+        if self.request.method == "DELETE":
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
     @extend_schema(responses={200: UserOutput, 401: ERROR}, summary="The caller's account")
     def get(self, request: Request) -> Response:
         return Response(UserOutput(request.user).data)
+
+    # OpenAPI 3.0 has no request body for DELETE (drf-spectacular drops it), so the body is
+    # described in words.
+    @extend_schema(
+        request=None,
+        responses={204: None, 400: ERROR, 401: ERROR, 429: ERROR},
+        summary="Delete the caller's account and everything it owns",
+        description=(
+            'Send the password again as a JSON body: `{"password": "..."}`. Deletes every '
+            "generation with its images, the profile, the statistics and every login session "
+            "(tokens stop working at once: 401). A missing or wrong password: 400 `invalid` "
+            "with `fields.password`. Download your data first with `GET /api/generations/export`."
+        ),
+    )
+    def delete(self, request: Request) -> Response:
+        data = AccountDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_delete_confirmed(
+            user=request.user, password=data.validated_data.get("password")
+        )
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(
+            settings.REFRESH_COOKIE_NAME, path=settings.REFRESH_COOKIE_PATH, samesite="Strict"
+        )
+        return response
 
 
 class ProfileView(APIView):

@@ -60,7 +60,7 @@ class SessionBoundJWTAuthentication(JWTAuthentication):
             raise _failed("token_invalid", "The access token is invalid or expired.")
         session = (
             LoginSession.objects.select_related("user")
-            .filter(id=session_id, user_id=user_id)
+            .filter(id=session_id, user_id=user_id, kind=LoginSession.Kind.API)
             .first()
         )
         # A deleted user takes their sessions with them (cascade), so this covers deletion too.

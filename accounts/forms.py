@@ -113,6 +113,16 @@ class PasswordChangeForm(forms.Form):
         return cleaned
 
 
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        help_text="To make sure it is really you.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
 def apply_validation_error(form: forms.Form, error) -> None:
     """Put a service's ValidationError (per field) onto the form's fields."""
     if hasattr(error, "error_dict"):

@@ -115,11 +115,20 @@ class Profile(models.Model):
 
 
 class LoginSession(models.Model):
-    """One login (API token family): every refresh token rotated from it shares this row.
+    """One login: an API token family or a browser's Django session.
 
-    ``refresh_jti`` names the only refresh token that may still be exchanged; presenting an
-    older one means it was copied, so the whole session is revoked.
+    API (``kind=api``): every refresh token rotated from the login shares this row;
+    ``refresh_jti`` names the only refresh token that may still be exchanged, and presenting
+    an older one means it was copied, so the whole session is revoked.
+
+    Browser (``kind=browser``): a login through the HTML pages; ``session_key`` names its
+    Django session, which is deleted when the row is revoked, so "revoke all" also logs out
+    every browser.
     """
+
+    class Kind(models.TextChoices):
+        API = "api", "API tokens"
+        BROWSER = "browser", "Browser"
 
     class RevokeReason(models.TextChoices):
         LOGOUT = "logout", "Logged out"
@@ -130,13 +139,15 @@ class LoginSession(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.API)
+    session_key = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     user_agent = models.CharField(max_length=255, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     remember_me = models.BooleanField(default=False)
-    refresh_jti = models.CharField(max_length=64)
+    refresh_jti = models.CharField(max_length=64, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import LoginSession, Profile, User
+from stats.selectors import usage_stats_get
 
 
 def profile_get(*, user: User) -> Profile:
@@ -18,3 +21,48 @@ def session_list_active(*, user: User) -> QuerySet[LoginSession]:
     return LoginSession.objects.filter(
         user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).order_by("-last_used_at")
+
+
+def account_export(*, user: User) -> dict[str, Any]:
+    """Everything stored about the account itself, JSON-ready (for "download everything")."""
+
+    def when(value) -> str | None:
+        return value.isoformat() if value else None
+
+    profile = profile_get(user=user)
+    stats = usage_stats_get(user=user)
+    sessions = LoginSession.objects.filter(user=user).order_by("created_at")
+    return {
+        "user": {
+            "id": str(user.pk),
+            "username": user.username,
+            "email": user.email,
+            "role": user.role,
+            "created_at": when(user.created_at),
+            "last_login": when(user.last_login),
+        },
+        "profile": {
+            "full_name": profile.full_name,
+            "position": profile.position,
+            "date_of_birth": when(profile.date_of_birth),
+        },
+        "usage_stats": {
+            "usage_count": stats.usage_count,
+            "images_count": stats.images_count,
+            "last_used_at": when(stats.last_used_at),
+            "avg_processing_seconds": stats.avg_processing_seconds,
+        },
+        "login_sessions": [
+            {
+                "id": str(session.pk),
+                "kind": session.kind,
+                "created_at": when(session.created_at),
+                "last_used_at": when(session.last_used_at),
+                "expires_at": when(session.expires_at),
+                "revoked_at": when(session.revoked_at),
+                "user_agent": session.user_agent,
+                "ip": session.ip,
+            }
+            for session in sessions
+        ],
+    }

@@ -64,6 +64,7 @@ class SessionOutput(serializers.ModelSerializer):
         model = LoginSession
         fields = [
             "id",
+            "kind",
             "created_at",
             "last_used_at",
             "expires_at",
@@ -91,3 +92,10 @@ class ProfileOutput(serializers.ModelSerializer):
     class Meta:
         model = Profile
         fields = ["full_name", "position", "date_of_birth", "updated_at"]
+
+
+class AccountDeleteInput(serializers.Serializer):
+    # Not required here: the service gives the one message for a missing or wrong password.
+    password = serializers.CharField(
+        required=False, allow_blank=True, max_length=4096, trim_whitespace=False
+    )

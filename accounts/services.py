@@ -6,10 +6,12 @@ HTML views and API views both call these, so each rule lives once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
@@ -126,8 +128,18 @@ def profile_update(*, user: User, data: Mapping[str, Any]) -> Profile:
     return profile
 
 
-def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
-    """Set a new password and end every API login session (their tokens die with it)."""
+def user_change_password(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    keep_session_id: uuid.UUID | None = None,
+) -> User:
+    """Set a new password and end every login session (API tokens and browsers).
+
+    ``keep_session_id`` spares one session: the browser that changed the password stays
+    logged in (its view then follows the new session key with ``browser_session_rekey``).
+    """
     if not user.check_password(old_password):
         raise WrongPassword()
     try:
@@ -137,8 +149,42 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
-        session_revoke_all(user=user, reason=LoginSession.RevokeReason.PASSWORD)
+        sessions = LoginSession.objects.filter(user=user)
+        if keep_session_id is not None:
+            sessions = sessions.exclude(id=keep_session_id)
+        _revoke(sessions.values("id"), LoginSession.RevokeReason.PASSWORD)
     return user
+
+
+def user_delete(*, user: User) -> None:
+    """Delete an account and everything it owns, all or nothing.
+
+    Generations go first through the generation service, which removes their image files
+    (after the commit); deleting the user then cascades to the profile, the statistics and
+    the login sessions, so every outstanding access or refresh token fails with 401. The
+    browsers' Django sessions are deleted too, so no browser stays logged in as nobody.
+    """
+    from generation.services import generation_delete_all
+
+    with transaction.atomic():
+        # Waits for (and then excludes) a generation being created for this user right now.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        _delete_django_sessions(_browser_session_keys(LoginSession.objects.filter(user=user)))
+        generation_delete_all(owner=user)
+        user.delete()
+
+
+def user_delete_confirmed(*, user: User, password: str | None) -> None:
+    """Delete the account once its password has been given again.
+
+    Raises ``ValidationError`` on the ``password`` field when it is missing or wrong, so a
+    stolen access token or an unattended browser is not enough to delete an account.
+    """
+    if not password:
+        raise ValidationError({"password": ["Enter your password to delete the account."]})
+    if not user.check_password(password):
+        raise ValidationError({"password": ["The password is incorrect."]})
+    user_delete(user=user)
 
 
 # --- Logging in ------------------------------------------------------------------------------
@@ -199,10 +245,83 @@ def session_login(
     return session_start(request=request, user=user, remember_me=remember_me)
 
 
-def _revoke(session_ids: Any, reason: str) -> int:
-    return LoginSession.objects.filter(id__in=session_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoke_reason=reason
+def _browser_session_keys(sessions: Any) -> list[str]:
+    return list(
+        sessions.filter(kind=LoginSession.Kind.BROWSER)
+        .exclude(session_key="")
+        .values_list("session_key", flat=True)
     )
+
+
+def _delete_django_sessions(session_keys: Iterable[str]) -> None:
+    # Through the configured session engine, so this works for database and cache sessions.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in session_keys:
+        store(session_key=key).delete()
+
+
+def _revoke(session_ids: Any, reason: str) -> int:
+    """Mark sessions revoked; a browser session also loses its Django session (logged out)."""
+    with transaction.atomic():
+        targets = LoginSession.objects.filter(id__in=session_ids, revoked_at__isnull=True)
+        # Same database (with the default session engine): the logout commits with the revoke.
+        _delete_django_sessions(_browser_session_keys(targets))
+        return targets.update(revoked_at=timezone.now(), revoke_reason=reason)
+
+
+# --- Browser logins --------------------------------------------------------------------------
+# The HTML pages log in with Django sessions. Each such login is also a LoginSession row, so
+# it is listed with the API sessions and ended by revoke-all, a password change or deletion.
+BROWSER_SESSION_FIELD = "lightsb_login_session"
+
+
+def browser_session_start(*, request: HttpRequest, user: User, remember_me: bool) -> LoginSession:
+    """Record a browser login; call it right after ``django.contrib.auth.login`` and
+    ``set_expiry`` (login gives the Django session its new key)."""
+    # Logging in again in a logged-in browser: the new row takes over this Django session, so
+    # the earlier one is only marked ended (deleting the session would log this browser out).
+    LoginSession.objects.filter(
+        id=browser_session_current_id(request), user=user, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoke_reason=LoginSession.RevokeReason.LOGOUT)
+    if request.session.session_key is None:  # engines that only assign a key on save
+        request.session.save()
+    user_agent, ip = client_details(request)
+    session = LoginSession.objects.create(
+        user=user,
+        kind=LoginSession.Kind.BROWSER,
+        session_key=request.session.session_key,
+        last_used_at=timezone.now(),
+        expires_at=request.session.get_expiry_date(),
+        user_agent=user_agent,
+        ip=ip,
+        remember_me=remember_me,
+    )
+    request.session[BROWSER_SESSION_FIELD] = str(session.id)
+    return session
+
+
+def browser_session_current_id(request: HttpRequest) -> uuid.UUID | None:
+    """The LoginSession of this browser, if it logged in through our pages."""
+    return parse_uuid(request.session.get(BROWSER_SESSION_FIELD))
+
+
+def browser_session_rekey(*, request: HttpRequest) -> None:
+    """Follow a new Django session key (after ``update_session_auth_hash`` cycled it)."""
+    session_id = browser_session_current_id(request)
+    if session_id is None:
+        return
+    if request.session.session_key is None:
+        request.session.save()
+    LoginSession.objects.filter(
+        id=session_id, user=request.user, kind=LoginSession.Kind.BROWSER
+    ).update(session_key=request.session.session_key, last_used_at=timezone.now())
+
+
+def browser_session_end(*, request: HttpRequest) -> None:
+    """Mark this browser's login ended (call before ``django.contrib.auth.logout``)."""
+    if not request.user.is_authenticated:
+        return
+    session_logout(user=request.user, session_id=browser_session_current_id(request))
 
 
 def session_refresh(*, raw_refresh: str) -> IssuedSession:
@@ -225,7 +344,9 @@ def session_refresh(*, raw_refresh: str) -> IssuedSession:
     reused = False
     with transaction.atomic():
         session = (
-            LoginSession.objects.select_for_update().filter(id=session_id, user_id=user_id).first()
+            LoginSession.objects.select_for_update()
+            .filter(id=session_id, user_id=user_id, kind=LoginSession.Kind.API)
+            .first()
         )
         if session is None:
             raise TokenInvalid()

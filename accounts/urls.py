@@ -10,4 +10,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile_edit"),
     path("password/", views.password_change, name="password_change"),
+    path("delete/", views.account_delete, name="delete"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.errors import DuplicateUser, InvalidCredentials, LockedOut, WrongPassword
 from accounts.forms import (
+    AccountDeleteForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -54,6 +55,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend=BACKEND)
             request.session.set_expiry(0)
+            services.browser_session_start(request=request, user=user, remember_me=False)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("accounts:profile")
     return render(request, "accounts/register.html", {"form": form})
@@ -84,6 +86,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             # Unchecked: a browser-session cookie, gone when the browser closes.
             remember = form.cleaned_data["remember_me"]
             request.session.set_expiry(settings.REMEMBER_ME_SECONDS if remember else 0)
+            services.browser_session_start(request=request, user=user, remember_me=remember)
             return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
     context = {"form": form, "next": _safe_next(request) or ""}
     response = render(request, "accounts/login.html", context, status=status)
@@ -94,6 +97,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    services.browser_session_end(request=request)
     logout(request)
     messages.info(request, "You are logged out.")
     return redirect(settings.LOGOUT_REDIRECT_URL)
@@ -140,15 +144,39 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
+                keep_session_id=services.browser_session_current_id(request),
             )
         except WrongPassword as error:
             form.add_error("old_password", error.message)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            # Keep this browser logged in; other API sessions were ended by the service.
+            # Keep this browser logged in (under a new session key); the service ended every
+            # other session, API tokens and other browsers alike.
             update_session_auth_hash(request, request.user)
+            services.browser_session_rekey(request=request)
             messages.success(request, "Your password is changed. Other sessions were logged out.")
             return redirect("accounts:profile")
     status = 400 if form.errors else 200
     return render(request, "accounts/password_change.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_delete_confirmed(
+                user=request.user, password=form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            logout(request)
+            messages.success(
+                request, "Your account, your photos and all your data have been deleted."
+            )
+            return redirect("home")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/account_delete.html", {"form": form}, status=status)

@@ -357,15 +357,16 @@ class GenerationExportApi(APIView):
     @extend_schema(
         operation_id="generation_export",
         summary="Download everything you own: a zip with JSON metadata and all images",
+        description=(
+            "`account.json` (account, profile, usage statistics, login sessions), "
+            "`index.json` (every generation's metadata) and one folder per generation with "
+            "its input, results, face crops and journey frames."
+        ),
         responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401)},
         tags=["generation"],
     )
     def get(self, request: Request) -> FileResponse:
-        generations = list(
-            selectors.generation_list(owner=request.user).prefetch_related("journey")
-        )
-        archive = selectors.generation_archive(generations=generations, single=False)
-        return _zip_response(archive, "lightsb-export.zip")
+        return _zip_response(selectors.generation_export(owner=request.user), "lightsb-export.zip")
 
 
 class GenerationDetailApi(APIView):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
@@ -140,10 +141,20 @@ def _add_generation(archive: zipfile.ZipFile, generation: Generation, prefix: st
             continue
 
 
-def generation_archive(*, generations: list[Generation], single: bool) -> IO[bytes]:
-    """A zip of the jobs' metadata and images, rewound and ready to stream."""
+def generation_archive(
+    *,
+    generations: list[Generation],
+    single: bool,
+    account: Mapping[str, Any] | None = None,
+) -> IO[bytes]:
+    """A zip of the jobs' metadata and images, rewound and ready to stream.
+
+    ``account`` (the account's own data) is written as ``account.json`` when given.
+    """
     spool = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_SPOOL_BYTES)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        if account is not None:
+            archive.writestr("account.json", json.dumps(account, indent=2, ensure_ascii=False))
         for generation in generations:
             prefix = "" if single else f"{generation.created_at:%Y%m%d-%H%M%S}-{generation.pk}/"
             _add_generation(archive, generation, prefix)
@@ -154,6 +165,17 @@ def generation_archive(*, generations: list[Generation], single: bool) -> IO[byt
             )
     spool.seek(0)
     return spool
+
+
+def generation_export(*, owner: Any) -> IO[bytes]:
+    """Everything a person owns as one zip: ``account.json`` (account, profile, statistics,
+    login sessions), ``index.json`` and one folder per generation with its images."""
+    from accounts.selectors import account_export
+
+    generations = list(generation_list(owner=owner).prefetch_related("journey"))
+    return generation_archive(
+        generations=generations, single=False, account=account_export(user=owner)
+    )
 
 
 # --- Statistics ----------------------------------------------------------------------------

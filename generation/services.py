@@ -8,7 +8,9 @@ commits. Whoever runs the task first claims the job with a conditional UPDATE
 write of that worker filters on it, so a worker that lost its lease (presumed dead and reaped)
 can never overwrite the job's new state. A running worker renews its lease at every stage
 boundary; a job whose lease ran out is put back in the queue (at most
-``GENERATION_MAX_ATTEMPTS`` attempts in all) or failed with ``worker_lost``.
+``GENERATION_MAX_ATTEMPTS`` attempts in all) or failed with ``worker_lost``. With the immediate
+backend a job still queued after ``GENERATION_QUEUED_TIMEOUT_SECONDS`` lost the process that
+was to run it, and is failed with ``worker_lost`` as well.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from generation.models import (
     Status,
 )
 from lightsb_site.api_errors import DomainError
+from lightsb_site.metrics import observe_generation
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +117,10 @@ FAILURE_ADVICE: dict[str, str] = {
 
 def _lease() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "GENERATION_LEASE_SECONDS", 120)))
+
+
+def _queued_timeout() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "GENERATION_QUEUED_TIMEOUT_SECONDS", 600)))
 
 
 def _max_attempts() -> int:
@@ -526,13 +533,14 @@ def _record_usage(*, owner: Any, images_count: int, processing_seconds: float, w
 
 def _finish_canceled(*, generation: Generation, attempt: int, started: float) -> str:
     now = timezone.now()
-    _running(generation, attempt).update(
+    if _running(generation, attempt).update(
         status=Status.CANCELED,
         stage="canceled",
         finished_at=now,
         lease_expires_at=None,
         processing_seconds=time.monotonic() - started,
-    )
+    ):
+        observe_generation(direction=generation.direction, timings={}, status=Status.CANCELED)
     return Status.CANCELED
 
 
@@ -556,6 +564,10 @@ def _finish_failed(
             _record_usage(
                 owner=generation.owner, images_count=0, processing_seconds=seconds, when=now
             )
+    if updated:
+        observe_generation(
+            direction=generation.direction, timings={}, status=Status.FAILED, error_code=code
+        )
     return Status.FAILED
 
 
@@ -639,6 +651,9 @@ def _finish_succeeded(*, generation: Generation, attempt: int, started: float, r
         raise
     if thumbnail and generation.thumbnail:
         _delete_files([generation.thumbnail])  # the input preview, replaced by a result preview
+    observe_generation(
+        direction=generation.direction, timings=result.timings, status=Status.SUCCEEDED
+    )
     return Status.SUCCEEDED
 
 
@@ -651,7 +666,9 @@ def generation_cancel(*, generation: Generation) -> Generation:
     canceled = Generation.objects.filter(pk=generation.pk, status=Status.QUEUED).update(
         status=Status.CANCELED, stage="canceled", finished_at=now, cancel_requested=True
     )
-    if not canceled:
+    if canceled:
+        observe_generation(direction=generation.direction, timings={}, status=Status.CANCELED)
+    else:
         requested = Generation.objects.filter(pk=generation.pk, status=Status.RUNNING).update(
             cancel_requested=True
         )
@@ -706,10 +723,71 @@ class ReapReport:
     failed: list[uuid.UUID] = field(default_factory=list)
 
 
+def _jobs_run_in_process() -> bool:
+    """True with the embedded default (immediate backend): jobs run in the web process that
+    queued them, so no other process can ever pick up a job left queued."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from generation.tasks import run_generation
+
+    return isinstance(run_generation.get_backend(), ImmediateBackend)
+
+
+ABANDONED_MESSAGE = (
+    "The server stopped before it could start on this photo, so the job was given up. "
+    "Nothing was produced; please run the generation again."
+)
+
+
+def _fail_abandoned_queued(*, now: datetime, report: ReapReport) -> None:
+    """Fail jobs the immediate backend will never run.
+
+    With the immediate backend a job runs right after its row commits, in the same process;
+    if that process dies in between (restart, crash, out of memory) the job would stay
+    ``queued`` for ever. Re-running it from here is not safe (the reaper runs inside another
+    person's request, and the engine may be what killed the process), so it fails with
+    ``worker_lost`` once it has waited ``GENERATION_QUEUED_TIMEOUT_SECONDS``; it counts as one
+    usage with no images, like every failed job.
+    """
+    abandoned = Generation.objects.filter(
+        status=Status.QUEUED, created_at__lt=now - _queued_timeout()
+    )
+    for generation in abandoned.select_related("owner"):
+        with transaction.atomic():
+            failed = Generation.objects.filter(pk=generation.pk, status=Status.QUEUED).update(
+                status=Status.FAILED,
+                stage="failed",
+                error_code="worker_lost",
+                error_message=ABANDONED_MESSAGE,
+                finished_at=now,
+                processing_seconds=0.0,
+            )
+            if failed:
+                _record_usage(
+                    owner=generation.owner, images_count=0, processing_seconds=0.0, when=now
+                )
+        if failed:
+            report.failed.append(generation.pk)
+            observe_generation(
+                direction=generation.direction,
+                timings={},
+                status=Status.FAILED,
+                error_code="worker_lost",
+            )
+
+
 def generation_reap_stale(*, now: datetime | None = None) -> ReapReport:
-    """Requeue (or, after the last attempt, fail) running jobs whose worker stopped reporting."""
+    """Requeue (or, after the last attempt, fail) running jobs whose worker stopped reporting.
+
+    With the immediate backend it also fails jobs left ``queued`` longer than
+    ``GENERATION_QUEUED_TIMEOUT_SECONDS`` (their process died before running them).
+    """
     now = now or timezone.now()
     report = ReapReport()
+    # Before the running jobs: a job requeued below runs at once with the immediate backend
+    # and must not be mistaken for an abandoned one.
+    if _jobs_run_in_process():
+        _fail_abandoned_queued(now=now, report=report)
     stale = Generation.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
     for generation in stale.select_related("owner"):
         still_stale = Generation.objects.filter(
@@ -734,12 +812,15 @@ def generation_reap_stale(*, now: datetime | None = None) -> ReapReport:
         seconds = (now - generation.started_at).total_seconds() if generation.started_at else 0.0
         with transaction.atomic():
             if generation.cancel_requested:
-                still_stale.update(
+                if still_stale.update(
                     status=Status.CANCELED,
                     stage="canceled",
                     finished_at=now,
                     lease_expires_at=None,
-                )
+                ):
+                    observe_generation(
+                        direction=generation.direction, timings={}, status=Status.CANCELED
+                    )
                 continue
             if still_stale.update(
                 status=Status.FAILED,
@@ -757,6 +838,12 @@ def generation_reap_stale(*, now: datetime | None = None) -> ReapReport:
                     owner=generation.owner, images_count=0, processing_seconds=seconds, when=now
                 )
                 report.failed.append(generation.pk)
+                observe_generation(
+                    direction=generation.direction,
+                    timings={},
+                    status=Status.FAILED,
+                    error_code="worker_lost",
+                )
     if report.requeued or report.failed:
         logger.warning(
             "reaped stale generations: requeued=%s failed=%s", report.requeued, report.failed

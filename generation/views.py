@@ -233,9 +233,8 @@ def delete_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest) -> FileResponse:
-    generations = list(selectors.generation_list(owner=request.user).prefetch_related("journey"))
     return FileResponse(
-        selectors.generation_archive(generations=generations, single=False),
+        selectors.generation_export(owner=request.user),
         content_type="application/zip",
         as_attachment=True,
         filename="lightsb-export.zip",

@@ -34,8 +34,10 @@ def test_sessions_lists_only_my_active_sessions_and_marks_the_current_one(
     assert {row["id"] for row in rows} == {mine["session_id"], second["session_id"]}
     current = {row["id"]: row["current"] for row in rows}
     assert current == {mine["session_id"]: True, second["session_id"]: False}
+    assert {row["kind"] for row in rows} == {"api"}
     assert set(rows[0]) == {
         "id",
+        "kind",
         "created_at",
         "last_used_at",
         "expires_at",

@@ -36,10 +36,17 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: lint
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || test -n "$$CHROMIUM_PATH" \
+		|| echo "NOTE: no Chromium found: the browser end-to-end tests will be SKIPPED (apt-get install chromium)"
 	LIGHTSB_TESTING=1 $(BIN)/python -m pytest
 
 bench-engine: install
 	$(BIN)/python bench/engine.py
+
+# 100 users against gunicorn + db_worker on PostgreSQL (DATABASE_URL, default .../h_quality);
+# figures in bench/results/full.md, non-zero exit when a target is missed.
+loadtest: install
+	bench/load.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .coverage htmlcov

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "lightsb_site.request_id.RequestIdMiddleware",
     "lightsb_site.health.ProbeMiddleware",
     "lightsb_site.metrics.RequestMetricsMiddleware",
+    # A database outage answers 503 (JSON under /api/), not 500; see db_unavailable.py.
+    "lightsb_site.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (Django 5.2 has none built in) and Permissions-Policy.
     "lightsb_site.csp.ContentSecurityPolicyMiddleware",
@@ -340,6 +342,8 @@ GENERATION_RETENTION_DAYS = env_int("GENERATION_RETENTION_DAYS", 30)
 # A running job whose worker has not reported for this long is presumed dead and is retried.
 GENERATION_LEASE_SECONDS = env_int("GENERATION_LEASE_SECONDS", 120)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
+# Immediate backend only: a job still queued after this long lost its process; it is failed.
+GENERATION_QUEUED_TIMEOUT_SECONDS = env_int("GENERATION_QUEUED_TIMEOUT_SECONDS", 600)
 GENERATION_WEIGHTS_DIR = os.environ.get("GENERATION_WEIGHTS_DIR", "")
 
 # --- Background tasks -----------------------------------------------------------------------

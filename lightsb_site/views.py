@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lightsb_site.api_errors import json_error
+from lightsb_site.db_unavailable import unavailable_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -43,6 +47,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block: a database outage is a 503, and rendering
+    # the usual page would reach for the (unreachable) session again.
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        return unavailable_response(request)
     return _error(
         request, 500, "server_error", "Something went wrong", "Something went wrong on our side."
     )

@@ -1,0 +1,284 @@
+"""End to end in headless Chromium (Debian's package, never a downloaded browser).
+
+A new user registers, logs out and in again, edits the profile, drops a portrait on the
+generator, watches the progress bar, sees and downloads a result, finds it in the history,
+deletes it and logs out; the upload also works with JavaScript off; a photo without a face
+ends on a clear error page. Screenshots of every main page go to test-artifacts/ (CI keeps
+them), so a broken layout is visible. Skipped, with the reason printed, when no Chromium is
+installed (`apt-get install chromium`; .ci/run does it).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from generation.models import Generation, Status
+from tests.conftest import IMMEDIATE
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PASSWORD = "correct-horse-battery-42"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    candidates = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium"]
+    candidates += [shutil.which(name) or "" for name in ("chromium", "chromium-browser")]
+    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
+
+
+CHROMIUM = find_chromium()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="browser tests SKIPPED: no Chromium found (apt-get install chromium, or set "
+        "CHROMIUM_PATH)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread while the browser is open;
+    # Django's ORM refuses to run beside one unless told it is safe (it is: nothing here is
+    # async, the loop only drives the browser).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def app(browser, live_server, settings, media_root):
+    """The live server with jobs run at once and private media."""
+    settings.TASKS = IMMEDIATE
+    ARTIFACTS.mkdir(exist_ok=True)
+    return live_server
+
+
+class Tab:
+    """A page plus the console errors it logged (a CSP violation shows up there)."""
+
+    def __init__(self, browser, base_url: str, *, javascript: bool = True):
+        self.context = browser.new_context(
+            base_url=base_url,
+            java_script_enabled=javascript,
+            accept_downloads=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        self.context.set_default_timeout(20_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on(
+            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        )
+        self.page.on(
+            "response",
+            lambda response: (
+                response.status >= 500 and self.errors.append(f"{response.status} {response.url}")
+            ),
+        )
+        self.page.on("dialog", lambda dialog: dialog.accept())  # "Delete this generation?"
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser, app):
+    opened = Tab(browser, app.url)
+    yield opened
+    opened.close()
+    assert opened.errors == [], opened.errors  # no CSP violation, no script error
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def log_in(page, identifier: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=identifier]", identifier)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/profile/")
+
+
+def drop_file(page, data: bytes, name: str) -> None:
+    """Drop a file on the drop zone the way a browser does: a DataTransfer on drag events."""
+    page.wait_for_selector("html.has-js")  # generator.js (deferred) has set up the drop zone
+    page.evaluate(
+        """([payload, name]) => {
+            const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+            const zone = document.getElementById("dropzone");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(
+                    new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true })
+                );
+            }
+        }""",
+        [base64.b64encode(data).decode(), name],
+    )
+
+
+def record_progress(page) -> None:
+    """Remember every state of the progress panel in sessionStorage (it survives the
+    redirect to the result page, where the test reads it)."""
+    page.evaluate(
+        """() => {
+            const panel = document.getElementById("progress-panel");
+            const bar = document.getElementById("progress-bar");
+            const label = document.getElementById("progress-label");
+            const seen = [];
+            const note = () => {
+                seen.push({ hidden: panel.hidden, value: bar.value, label: label.textContent });
+                sessionStorage.setItem("progress", JSON.stringify(seen));
+            };
+            new MutationObserver(note).observe(panel, {
+                attributes: true, childList: true, characterData: true, subtree: true,
+            });
+        }"""
+    )
+
+
+def test_a_new_user_goes_from_sign_up_to_a_downloaded_result_and_back_out(tab, app, portrait_jpeg):
+    page = tab.page
+    page.goto("/")
+    tab.shot("home")
+
+    page.click("text=Sign up")
+    page.fill("input[name=username]", "mira")
+    page.fill("input[name=email]", "mira@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password_confirm]", PASSWORD)
+    tab.shot("register")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/profile/")
+    page.click("header button:has-text('Log out')")
+    page.wait_for_url(f"{app.url}/")
+
+    log_in(page, "MIRA@example.com")  # by email, in another case
+    tab.shot("profile")
+    page.click("text=Edit profile")
+    page.fill("input[name=full_name]", "Mira Ødegård-O'Neil")
+    page.fill("input[name=position]", "Photographer")
+    page.fill("input[name=date_of_birth]", "1990-04-01")
+    tab.shot("profile-edit")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/profile/")
+    assert page.locator("text=Mira Ødegård-O'Neil").is_visible()
+
+    page.click("header >> text=Generate")
+    page.wait_for_url("**/generate/")
+    drop_file(page, portrait_jpeg, "portrait.jpg")
+    page.wait_for_selector("#preview", state="visible")  # the preview of the dropped photo
+    assert page.evaluate("document.querySelector('input[name=file]').files.length") == 1
+    page.check("input[name=direction][value=male_to_female]")
+    page.fill("input[name=variants]", "2")
+    page.check("input[name=journey]")
+    tab.shot("generator")
+    record_progress(page)
+    page.click("#generate-button")
+    page.wait_for_url("**/generate/*-*/")
+
+    seen = json.loads(page.evaluate("sessionStorage.getItem('progress')") or "[]")
+    assert any(not state["hidden"] for state in seen), seen  # the progress bar was shown
+    assert page.locator(".variant").count() == 2
+    assert page.locator(".journey-strip img").count() >= 2
+    page.wait_for_load_state("networkidle")
+    tab.shot("result")
+    with page.expect_download() as download_info:
+        page.locator(".variant a[download]").first.click()
+    downloaded = Path(download_info.value.path()).read_bytes()
+    assert downloaded[:3] == b"\xff\xd8\xff"
+
+    page.click("header >> text=History")
+    assert page.locator(".history-item").count() == 1
+    tab.shot("history")
+    page.click("header >> text=My statistics")
+    tab.shot("statistics")
+    page.click("header >> text=History")
+    page.click(".history-item button:has-text('Delete')")
+    page.wait_for_load_state()
+    assert page.locator(".history-item").count() == 0
+    assert Generation.objects.count() == 0
+
+    page.click("header button:has-text('Log out')")
+    page.wait_for_url(f"{app.url}/")
+    assert page.locator("header >> text=Log in").is_visible()
+
+
+def test_the_upload_works_as_a_plain_form_post_without_javascript(
+    browser, app, make_user, portrait_jpeg, tmp_path
+):
+    make_user(username="nojs", email="nojs@example.com", password=PASSWORD)
+    photo = tmp_path / "portrait.jpg"
+    photo.write_bytes(portrait_jpeg)
+    tab = Tab(browser, app.url, javascript=False)
+    try:
+        page = tab.page
+        log_in(page, "nojs")
+        page.goto("/generate/")
+        page.set_input_files("input[name=file]", str(photo))
+        page.check("input[name=direction][value=adult_to_child]")
+        page.fill("input[name=variants]", "1")
+        page.click("#generate-button")
+        page.wait_for_url("**/generate/*-*/")
+        tab.shot("nojs-result")
+
+        job = Generation.objects.get()
+        assert job.status == Status.SUCCEEDED, job.error_message
+        assert page.locator(".variant").count() == 1
+    finally:
+        tab.close()
+
+
+def test_a_photo_without_a_face_ends_on_a_page_that_says_what_to_do(tab, app, make_user):
+    make_user(username="noface", email="noface@example.com", password=PASSWORD)
+    page = tab.page
+    log_in(page, "noface")
+    page.goto("/generate/")
+    drop_file(page, jpeg(Image.new("RGB", (640, 480), (120, 170, 230))), "sky.jpg")
+    page.click("#generate-button")
+    page.wait_for_url("**/generate/*-*/")
+
+    failure = page.locator(".failure")
+    assert failure.is_visible()
+    assert "couldn't find a face" in failure.inner_text()
+    assert "no_face_detected" in failure.inner_text()
+    tab.shot("no-face")

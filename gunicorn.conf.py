@@ -125,8 +125,11 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 def post_worker_init(worker) -> None:
     """Load the translation engine once in this worker, before it takes requests."""
     log = logging.getLogger("gunicorn.error")
-    if not _env_bool("LIGHTSB_WARM_ENGINE", True):
-        log.info("engine warm-up skipped (LIGHTSB_WARM_ENGINE=0)")
+    # Web processes only run jobs with the immediate backend; with the database backend the
+    # db_worker processes hold the engine, so web workers skip the load unless told otherwise.
+    runs_jobs = os.environ.get("TASKS_BACKEND", "immediate") != "database"
+    if not _env_bool("LIGHTSB_WARM_ENGINE", runs_jobs):
+        log.info("engine warm-up skipped (LIGHTSB_WARM_ENGINE=0 or jobs run in db_worker)")
         return
     try:
         from generation.engine import warm_up

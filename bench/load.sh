@@ -31,7 +31,7 @@ fi
 PORT=${LOAD_PORT:-8111}
 HOST="http://127.0.0.1:${PORT}"
 DB_WORKERS=${LOAD_DB_WORKERS:-2}
-WORKER_INTERVAL=${LOAD_WORKER_INTERVAL:-1}  # db_worker's default, as docs/deploying.md runs it
+WORKER_INTERVAL=${LOAD_WORKER_INTERVAL:-1}  # db_worker's default, as the README's Deploying section runs it
 RESULTS=${LOAD_RESULTS_DIR:-bench/results}
 NAME=${LOAD_NAME:-$MODE}
 PY=${PYTHON:-.venv/bin/python}

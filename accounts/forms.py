@@ -8,6 +8,22 @@ from django.contrib.auth import password_validation
 from accounts.validators import validate_date_of_birth, validate_full_name
 
 
+def _new_password_field(*, label: str | None = None, with_help: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=4096,
+        help_text=password_validation.password_validators_help_text_html() if with_help else "",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def _require_same_password(form: forms.Form, first: str, second: str) -> None:
+    cleaned = form.cleaned_data
+    if cleaned.get(first) and cleaned.get(second) and cleaned[first] != cleaned[second]:
+        form.add_error(second, "The passwords do not match.")
+
+
 class RegisterForm(forms.Form):
     username = forms.CharField(
         max_length=30,
@@ -17,27 +33,12 @@ class RegisterForm(forms.Form):
     email = forms.EmailField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    password = forms.CharField(
-        strip=False,
-        max_length=4096,
-        help_text=password_validation.password_validators_help_text_html(),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_confirm = forms.CharField(
-        label="Repeat the password",
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = _new_password_field(with_help=True)
+    password_confirm = _new_password_field(label="Repeat the password")
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("password")
-            and cleaned.get("password_confirm")
-            and cleaned["password"] != cleaned["password_confirm"]
-        ):
-            self.add_error("password_confirm", "The passwords do not match.")
+        _require_same_password(self, "password", "password_confirm")
         return cleaned
 
 
@@ -88,28 +89,12 @@ class PasswordChangeForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
-    new_password = forms.CharField(
-        label="New password",
-        strip=False,
-        max_length=4096,
-        help_text=password_validation.password_validators_help_text_html(),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_confirm = forms.CharField(
-        label="Repeat the new password",
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password = _new_password_field(label="New password", with_help=True)
+    new_password_confirm = _new_password_field(label="Repeat the new password")
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("new_password")
-            and cleaned.get("new_password_confirm")
-            and cleaned["new_password"] != cleaned["new_password_confirm"]
-        ):
-            self.add_error("new_password_confirm", "The passwords do not match.")
+        _require_same_password(self, "new_password", "new_password_confirm")
         return cleaned
 
 

@@ -167,24 +167,8 @@ def generation_payload(generation: Generation, request: HttpRequest) -> dict[str
         for result in generation.results.all()
     ]
     return {
-        "id": pk,
-        "status": generation.status,
-        "direction": generation.direction,
-        "variants": generation.variants,
-        "strength": generation.strength,
-        "seed": generation.seed,
-        "seed_used": generation.seed_used,
-        "face": generation.face_index,
-        "journey_frames": generation.journey_frames,
-        "faces_found": generation.faces_found,
+        **selectors.generation_summary(generation),
         "progress": {"stage": generation.stage, "percent": generation.percent},
-        "timings": generation.timings,
-        "processing_seconds": generation.processing_seconds,
-        "error": (
-            {"code": generation.error_code, "message": generation.error_message}
-            if generation.error_code
-            else None
-        ),
         "attempts": generation.attempts,
         "created_at": generation.created_at,
         "started_at": generation.started_at,

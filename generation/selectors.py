@@ -86,12 +86,8 @@ def open_stored(name: str) -> IO[bytes]:
         raise Http404("The image is no longer stored.") from error
 
 
-def generation_metadata(generation: Generation) -> dict[str, Any]:
-    """A JSON-ready description of a job (for archives)."""
-
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
+def generation_summary(generation: Generation) -> dict[str, Any]:
+    """What a job asked for and how it went: the part the API and the archives share."""
     return {
         "id": str(generation.pk),
         "status": generation.status,
@@ -103,7 +99,6 @@ def generation_metadata(generation: Generation) -> dict[str, Any]:
         "face": generation.face_index,
         "journey_frames": generation.journey_frames,
         "faces_found": generation.faces_found,
-        "faces": generation.faces,
         "timings": generation.timings,
         "processing_seconds": generation.processing_seconds,
         "error": (
@@ -111,6 +106,18 @@ def generation_metadata(generation: Generation) -> dict[str, Any]:
             if generation.error_code
             else None
         ),
+    }
+
+
+def generation_metadata(generation: Generation) -> dict[str, Any]:
+    """A JSON-ready description of a job (for archives)."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        **generation_summary(generation),
+        "faces": generation.faces,
         "created_at": when(generation.created_at),
         "started_at": when(generation.started_at),
         "finished_at": when(generation.finished_at),

@@ -15,11 +15,10 @@ from .errors import (
     NoFaceFound,
     TranslationCanceled,
 )
-from .results import FaceInfo, TranslationResult, VariantOutput
+from .limits import MAX_FACES, MAX_VARIANTS
+from .results import FaceEstimate, FaceInfo, TranslationResult, VariantOutput, direction_hint
 
 DIRECTIONS = ("adult_to_child", "child_to_adult", "male_to_female", "female_to_male")
-MAX_FACES = 8
-MAX_VARIANTS = 8
 
 if TYPE_CHECKING:
     from .engine import Engine, load_engine
@@ -30,6 +29,7 @@ __all__ = [
     "MAX_VARIANTS",
     "Engine",
     "EngineError",
+    "FaceEstimate",
     "FaceInfo",
     "FaceTooSmall",
     "InvalidImage",
@@ -38,6 +38,7 @@ __all__ = [
     "TranslationCanceled",
     "TranslationResult",
     "VariantOutput",
+    "direction_hint",
     "load_engine",
 ]
 

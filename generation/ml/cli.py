@@ -9,6 +9,8 @@ from pathlib import Path
 
 from . import DIRECTIONS, MAX_VARIANTS
 from .errors import EngineError, InvalidImage
+from .limits import MAX_VARIATION
+from .results import direction_hint
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     translate.add_argument("--seed", type=int, default=None)
     translate.add_argument("--strength", type=float, default=1.0)
+    translate.add_argument(
+        "--variation", type=float, default=1.0, help=f"variant spread, 0..{MAX_VARIATION:g}"
+    )
+    translate.add_argument("--animation", action="store_true", help="also write journey.webp")
     translate.add_argument("--face", type=int, default=None, help="only this face (0 = largest)")
     translate.add_argument("--journey", type=int, default=0, help="also write N bridge frames")
     translate.add_argument("--out", type=Path, required=True)
@@ -54,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
         help="training faces per class for the attribute classifiers",
     )
     evaluate.add_argument("--out", type=Path, default=None, help="write the markdown table here")
+
+    sheet = commands.add_parser("review-sheet", help="write blind-review contact sheets")
+    sheet.add_argument("--data", type=Path, required=True)
+    sheet.add_argument("--out", type=Path, required=True)
+    sheet.add_argument("--weights", type=Path, default=None)
+    sheet.add_argument("--edited", type=int, default=8, help="edited faces per sheet")
+    sheet.add_argument("--real", type=int, default=4, help="real target-group faces per sheet")
+
+    review = commands.add_parser("review-score", help="score a reviewer's answers")
+    review.add_argument("--key", type=Path, required=True)
+    review.add_argument("--answers", type=Path, required=True)
 
     info = commands.add_parser("info", help="print what the bundled model is")
     info.add_argument("--weights", type=Path, default=None)
@@ -84,6 +101,7 @@ def _translate(args: argparse.Namespace) -> None:
         variants=args.variants,
         seed=args.seed,
         strength=args.strength,
+        variation=args.variation,
         face_index=args.face,
         journey_frames=args.journey,
     )
@@ -92,17 +110,25 @@ def _translate(args: argparse.Namespace) -> None:
         crop.save(args.out / f"face{face_index}_input.png")
     for variant in result.variants:
         variant.composite.save(args.out / f"variant{variant.index}.png")
-        for face_index, crop in variant.crops:
+        for face_index, crop in variant.crops:  # close-ups
             crop.save(args.out / f"face{face_index}_variant{variant.index}.png")
     for frame, image_frame in enumerate(result.journey):
         image_frame.save(args.out / f"journey{frame:02d}.png")
+    if args.animation and result.journey:
+        from .animation import journey_webp
+
+        (args.out / "journey.webp").write_bytes(journey_webp(result.journey))
     print(
         f"{args.photo}: {len(result.faces)} face(s), {args.direction}, "
         f"{len(result.variants)} variant(s), seed {result.seed}, strength {result.strength:g}"
         + (f", {len(result.journey)} journey frames" if result.journey else "")
     )
     for face in result.faces:
-        print(f"  face {face.index}: box {face.box}, {face.size_px} px")
+        estimate = face.estimate.as_dict() if face.estimate else {}
+        print(f"  face {face.index}: box {face.box}, {face.size_px} px, estimate {estimate}")
+        hint = direction_hint(args.direction, face.estimate)
+        if hint:
+            print(f"  hint: {hint['message']}")
     print(f"  wrote {args.out}/ in {result.timings['total'] * 1000:.0f} ms")
 
 
@@ -125,6 +151,18 @@ def main(argv: list[str] | None = None) -> int:
                 variants=args.variants,
                 out=args.out,
             )
+        elif args.command == "review-sheet":
+            from .review import make_sheets
+
+            make_sheets(
+                args.data, args.out, edited=args.edited, real=args.real, weights_dir=args.weights
+            )
+            print(f"sheets and key.json written to {args.out}")
+        elif args.command == "review-score":
+            from .review import score
+
+            figures = score(json.loads(args.key.read_text()), json.loads(args.answers.read_text()))
+            print(json.dumps(figures, indent=2))
         else:
             from .engine import load_engine
 
@@ -133,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except EngineError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, RuntimeError) as error:
+    except (FileNotFoundError, RuntimeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

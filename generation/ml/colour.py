@@ -48,25 +48,6 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     return _to_gamma(linear).clamp(0, 1)
 
 
-def region_mean_lab(rgb: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Weighted mean Lab of an (H, W, 3) image over an (H, W) weight map."""
-    lab = rgb_to_lab(rgb)
-    total = weights.sum().clamp(min=1e-6)
-    return (lab * weights[..., None]).sum((0, 1)) / total
-
-
-def match_region_colour(
-    output: torch.Tensor, reference: torch.Tensor, weights: torch.Tensor
-) -> torch.Tensor:
-    """Shift ``output``'s Lab so its weighted mean over ``weights`` equals ``reference``'s.
-
-    The shift is uniform, so shading and the translated structure stay; only the overall skin
-    tone and lighting return to the input's.
-    """
-    shift = region_mean_lab(reference, weights) - region_mean_lab(output, weights)
-    return lab_to_rgb(rgb_to_lab(output) + shift)
-
-
 def laplacian_variance(gray: torch.Tensor, weights: torch.Tensor | None = None) -> float:
     """Variance of the 4-neighbour Laplacian of an (H, W) image, optionally over a region."""
     lap = gray[1:-1, :-2] + gray[1:-1, 2:] + gray[:-2, 1:-1] + gray[2:, 1:-1] - 4 * gray[1:-1, 1:-1]

@@ -1,4 +1,14 @@
-"""The translation engine: photo in, translated composites out. Django-free."""
+"""The translation engine: photo in, translated composites out. Django-free.
+
+One call of :meth:`Engine.translate`:
+
+1. the photo is brought to its working size (at most ``WORK_MAX_SIDE`` px and ``WORK_MAX_PIXELS``),
+   so a huge upload costs no more than a 12-megapixel photo;
+2. faces are detected (dlib) and each is measured in the shape + texture space;
+3. LightSB moves each face's whitened coordinates along the Schrödinger bridge of the direction;
+4. the moved shape warps the photo itself and the texture change is added in the new shape
+   (``render``), with the skin edits of the direction; the photo outside each face is untouched.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -14,15 +25,32 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from . import DIRECTIONS, MAX_FACES, MAX_VARIANTS, align, detect, lightsb
-from .colour import match_region_colour
+from . import DIRECTIONS, MAX_FACES, MAX_VARIANTS, detect, lightsb, render
+from . import shape as shapes
+from .appearance import FaceMeasure
 from .errors import MIN_FACE_PX, FaceTooSmall, InvalidImage, InvalidSettings, NoFaceFound
-from .results import FaceInfo, TranslationResult, VariantOutput
+from .limits import (
+    MAX_INPUT_PIXELS,
+    MAX_JOURNEY_FRAMES,
+    MAX_VARIATION,
+    WORK_MAX_PIXELS,
+    WORK_MAX_SIDE,
+)
+from .results import FaceEstimate, FaceInfo, TranslationResult, VariantOutput
 from .weights_io import DEFAULT_WEIGHTS_DIR, load_weights
 
-MAX_JOURNEY_FRAMES = 16
-MAX_PIXELS = 50_000_000
 CROP_OUTPUT_SIZE = 256
+JOURNEY_MAX_SIDE = 1024  # journey frames are for watching the change, not for printing
+# How a direction uses the skin edits the linear texture cannot express (per unit of strength).
+SKIN_EDITS = {
+    "adult_to_child": {"smoothing": 0.75, "beard_removal": 1.0},
+    "child_to_adult": {},
+    "male_to_female": {"beard_removal": 1.0, "smoothing": 0.4},
+    "female_to_male": {"stubble": 1.0, "lip_tone": 0.8},
+}
+# Children's features sit lower in a larger head: the inner face is scaled about the top of
+# the forehead (after the learned shape change) by this factor.
+FACE_SCALE = {"adult_to_child": 0.95, "child_to_adult": 1.03}
 _PROGRESS = {
     "detect": 5,
     "align": 20,
@@ -42,17 +70,12 @@ def configure_threads() -> int:
     return threads
 
 
+@dataclass
 class _Face:
-    """Per-face working state inside one translate call."""
-
-    def __init__(self, index: int, detected: detect.DetectedFace) -> None:
-        self.index = index
-        self.detected = detected
-        self.photo_to_crop: np.ndarray
-        self.crop: torch.Tensor  # codec resolution, [0, 1]
-        self.display_crop: torch.Tensor  # CROP_OUTPUT_SIZE, [0, 1]
-        self.mask: torch.Tensor
-        self.skin: torch.Tensor
+    index: int
+    detected: detect.DetectedFace
+    measure: FaceMeasure
+    edit_scale: float  # 1 for a frontal face, less for a turned one
 
 
 class Engine:
@@ -61,63 +84,40 @@ class Engine:
     def __init__(self, weights_dir: Path, *, device: str | None = None) -> None:
         started = time.perf_counter()
         self.weights_dir = Path(weights_dir)
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.config, codec, transports, template = load_weights(self.weights_dir)
-        self.codec = codec.to(self.device)
-        self.transports = {name: params.to(self.device) for name, params in transports.items()}
-        self.template = template
-        self.resolution = self.codec.resolution
-        self.transport_luma = int(self.config["transport_luma"])
-        self.transport_chroma = int(self.config["transport_chroma"])
+        weights = load_weights(self.weights_dir)
+        self.config = weights.config
+        self.space = weights.space
+        self.transports = weights.transports
+        self.classifiers = weights.classifiers
+        self.group_means = weights.group_means
+        self.device = torch.device(device or "cpu")
+        self.space.change_basis()  # precompute now, not on the first request
         detect.warm_up()
         self.load_seconds = time.perf_counter() - started
+
+    @property
+    def version(self) -> str:
+        return str(self.config.get("version", "unknown"))
 
     def info(self) -> dict:
         return {
             "name": self.config.get("name", "lightsb-utkface"),
-            "version": self.config.get("version", "unknown"),
-            "codec": self.config.get("codec", "pca"),
-            "resolution": self.resolution,
-            "latent_dim": self.codec.latent_dim,
-            "transport_dim": self.transport_luma + self.transport_chroma,
+            "version": self.version,
+            "codec": self.config.get("codec", "shape+texture"),
+            "resolution": self.space.texture_codec.resolution,
+            "latent_dim": self.space.transport_dim,
             "directions": list(self.transports),
-            "transport_gain": {name: self.gain(name) for name in self.transports},
+            "shape_gain": {name: self.gain("shape_gain", name) for name in self.transports},
+            "texture_gain": {name: self.gain("texture_gain", name) for name in self.transports},
             "device": str(self.device),
             "load_seconds": round(self.load_seconds, 3),
             "torch_threads": torch.get_num_threads(),
         }
 
-    # -- latent helpers ---------------------------------------------------------------------
-    def _transport_part(self, latents: torch.Tensor) -> torch.Tensor:
-        luma = self.codec.luma_components
-        return torch.cat(
-            [
-                latents[:, : self.transport_luma],
-                latents[:, luma : luma + self.transport_chroma],
-            ],
-            dim=1,
-        )
-
-    def gain(self, direction: str) -> float:
-        """The calibrated ``transport_gain`` of a direction (see the model card: with the input's
-        own detail kept, the plain bridge displacement is too faint for the new attribute to
-        read as changed, so it is scaled by a per-direction factor measured on training data)."""
-        gain = self.config.get("transport_gain", 1.0)
-        if isinstance(gain, dict):
-            return float(gain.get(direction, 1.0))
-        return float(gain)
-
-    def _amplify(self, source: torch.Tensor, moved: torch.Tensor, gain: float) -> torch.Tensor:
-        if gain == 1.0:
-            return moved
-        return source + gain * (moved - source)
-
-    def _with_transport_part(self, latents: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
-        luma = self.codec.luma_components
-        result = latents.clone()
-        result[:, : self.transport_luma] = part[:, : self.transport_luma]
-        result[:, luma : luma + self.transport_chroma] = part[:, self.transport_luma :]
-        return result
+    def gain(self, kind: str, direction: str) -> float:
+        """A calibrated per-direction gain from the config (1 when absent)."""
+        gains = self.config.get(kind, {})
+        return float(gains.get(direction, 1.0)) if isinstance(gains, dict) else float(gains)
 
     # -- public API -------------------------------------------------------------------------
     def translate(
@@ -128,22 +128,19 @@ class Engine:
         variants: int = 4,
         seed: int | None = None,
         strength: float = 1.0,
+        variation: float = 1.0,
         face_index: int | None = None,
         journey_frames: int = 0,
         on_progress: Callable[[str, int], None] | None = None,
-        fidelity: bool = True,
     ) -> TranslationResult:
         """Translate every face (or ``face_index``) of ``image`` in ``direction``.
 
-        Variant ``i`` uses seed ``seed + i``; the same image, seed and settings give bit-identical
-        output. ``strength`` is the time along the bridge (0 returns the input unchanged).
-        ``fidelity`` (default on) keeps the input's skin tone and fine detail; off pastes the
-        plain codec decoding, which the evaluation uses as the baseline.
+        Variant ``i`` uses seed ``seed + i``; the same image, seed and settings give identical
+        output. ``strength`` is the time along the bridge (0 returns the input unchanged);
+        ``variation`` scales how far variants spread (0..2, 1 = the bridge's own spread).
         """
-        self._check_settings(direction, variants, strength, journey_frames, face_index)
-        if seed is None:
-            seed = random.randrange(2**31)
-        seed = int(seed)
+        self._check_settings(direction, variants, strength, variation, journey_frames, face_index)
+        seed = random.randrange(2**31) if seed is None else int(seed)
         timings: dict[str, float] = {}
         total_started = time.perf_counter()
 
@@ -152,90 +149,80 @@ class Engine:
                 on_progress(stage, _PROGRESS[stage])
 
         started = time.perf_counter()
-        rgb = _to_rgb_array(image)
+        rgb, work_scale = working_photo(image)
         timings["decode"] = time.perf_counter() - started
 
         progress("detect")
         started = time.perf_counter()
-        faces = self._find_faces(rgb, face_index)
+        detected = self._find_faces(rgb, face_index)
         timings["detect"] = time.perf_counter() - started
 
         progress("align")
         started = time.perf_counter()
-        for face in faces:
-            self._align(rgb, face)
+        faces = [
+            _Face(
+                index=index,
+                detected=found,
+                measure=self.space.measure(rgb, found.landmarks + 0.5),
+                edit_scale=turn_scale(found.landmarks),
+            )
+            for index, found in detected
+        ]
         timings["align"] = time.perf_counter() - started
 
         progress("encode")
         started = time.perf_counter()
-        crops = torch.stack([face.crop for face in faces]).to(self.device)
-        latents = self.codec.encode(crops * 2 - 1)
+        source = torch.stack([self.space.transport_vector(face.measure) for face in faces])
+        estimates = [self.estimate_vector(row) for row in source]
         timings["encode"] = time.perf_counter() - started
 
         progress("transport")
         started = time.perf_counter()
         params = self.transports[direction]
-        gain = self.gain(direction)
-        source = self._transport_part(latents)
-        variant_latents = []  # per variant: (faces, latent_dim)
-        journey_latents: list[torch.Tensor] = []
+        moved_variants: list[torch.Tensor] = []
+        journey_states: list[tuple[float, torch.Tensor]] = []
         for variant in range(variants):
-            generator = torch.Generator(device=self.device).manual_seed(seed + variant)
-            endpoint = lightsb.sample_conditional(params, source, generator)
+            generator = torch.Generator().manual_seed(seed + variant)
+            endpoint = lightsb.sample_conditional(params, source, generator, variation=variation)
             if strength >= 1.0 and not (variant == 0 and journey_frames):
-                moved = endpoint
-            else:
-                path = lightsb.bridge_path(source, endpoint, params.epsilon, generator=generator)
-                moved = lightsb.path_at(path, strength)
-                if variant == 0 and journey_frames:
-                    journey_latents = [
-                        self._with_transport_part(
-                            latents, self._amplify(source, lightsb.path_at(path, float(t)), gain)
-                        )
-                        for t in np.linspace(0.0, strength, journey_frames)
-                    ]
-            variant_latents.append(
-                self._with_transport_part(latents, self._amplify(source, moved, gain))
-            )
+                moved_variants.append(endpoint)
+                continue
+            path = lightsb.bridge_path(source, endpoint, params.epsilon, generator=generator)
+            moved_variants.append(lightsb.path_at(path, strength))
+            if variant == 0 and journey_frames:
+                journey_states = [
+                    (float(t), lightsb.path_at(path, float(t)))
+                    for t in np.linspace(0.0, strength, journey_frames)
+                ]
         timings["transport"] = time.perf_counter() - started
 
         progress("decode")
         started = time.perf_counter()
-        all_latents = torch.cat(variant_latents + journey_latents)
-        repeated = latents.repeat(len(variant_latents) + len(journey_latents), 1)
-        if fidelity:
-            changes = self.codec.decode_difference(all_latents, repeated) / 2
-        else:
-            decoded = (self.codec.decode(all_latents) + 1) / 2
-            changes = decoded - crops.repeat(len(variant_latents) + len(journey_latents), 1, 1, 1)
+        variant_edits = [
+            self._edits(direction, faces, source, moved, strength, seed + number)
+            for number, moved in enumerate(moved_variants)
+        ]
+        journey_edits = [
+            self._edits(direction, faces[:1], source[:1], moved[:1], t, seed)
+            for t, moved in journey_states
+        ]
         timings["decode_latent"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        if fidelity:
-            changes = self._keep_skin_tone(changes, faces)
-        timings["fidelity"] = time.perf_counter() - started
 
         progress("composite")
         started = time.perf_counter()
-        changes = changes.float().cpu().reshape(-1, len(faces), *changes.shape[1:])
-        photo = rgb.astype(np.float32)
         outputs = []
-        for variant in range(variants):
-            composite, face_crops = self._compose(photo, faces, changes[variant])
+        for number, edits in enumerate(variant_edits):
+            composite = render.render(rgb, edits)
             outputs.append(
                 VariantOutput(
-                    index=variant, seed=seed + variant, composite=composite, crops=face_crops
+                    index=number,
+                    seed=seed + number,
+                    composite=Image.fromarray(composite),
+                    crops=[(face.index, face_crop(composite, face.detected)) for face in faces],
                 )
             )
-        journey = []
-        if journey_frames:
-            journey_faces = faces[:1]
-            for frame in range(journey_frames):
-                composite, _ = self._compose(
-                    photo, journey_faces, changes[variants + frame][:1], with_crops=False
-                )
-                journey.append(composite)
-        input_crops = [(face.index, _to_image(face.display_crop)) for face in faces]
+        journey = self._journey(rgb, journey_edits)
+        input_crops = [(face.index, face_crop(rgb, face.detected)) for face in faces]
         timings["composite"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
         progress("done")
@@ -243,18 +230,125 @@ class Engine:
             seed=seed,
             direction=direction,
             strength=float(strength),
+            variation=float(variation),
             faces=[
-                FaceInfo(index=face.index, box=face.detected.box, size_px=face.detected.size_px)
-                for face in faces
+                FaceInfo(
+                    index=face.index,
+                    box=face.detected.box,
+                    size_px=face.detected.size_px,
+                    estimate=estimate,
+                    turned=face.edit_scale < 1.0,
+                )
+                for face, estimate in zip(faces, estimates, strict=True)
             ],
             variants=outputs,
             input_crops=input_crops,
             journey=journey,
             timings=timings,
+            model_version=self.version,
+            work_scale=work_scale,
+        )
+
+    def estimate(self, image: Image.Image) -> list[FaceInfo]:
+        """Every face's probable age group and sex, without translating anything."""
+        rgb, _ = working_photo(image)
+        infos = []
+        for index, found in self._find_faces(rgb, None):
+            measure = self.space.measure(rgb, found.landmarks + 0.5)
+            infos.append(
+                FaceInfo(
+                    index=index,
+                    box=found.box,
+                    size_px=found.size_px,
+                    estimate=self.estimate_vector(self.space.transport_vector(measure)),
+                    turned=turn_scale(found.landmarks) < 1.0,
+                )
+            )
+        return infos
+
+    def estimate_vector(self, vector: torch.Tensor) -> FaceEstimate:
+        return FaceEstimate(
+            child=float(self.classifiers["child"].probability(vector)[0]),
+            female=float(self.classifiers["female"].probability(vector)[0]),
         )
 
     # -- stages -----------------------------------------------------------------------------
-    def _check_settings(self, direction, variants, strength, journey_frames, face_index) -> None:
+    def _edits(
+        self,
+        direction: str,
+        faces: list[_Face],
+        source: torch.Tensor,
+        moved: torch.Tensor,
+        strength: float,
+        seed: int,
+    ) -> list[render.FaceEdit]:
+        """Render instructions for each face: moved landmarks, texture change, skin edits."""
+        shape_dim = self.space.shape_dim
+        shape_gain = self.gain("shape_gain", direction)
+        texture_gain = self.gain("texture_gain", direction)
+        scales = torch.tensor([face.edit_scale for face in faces], dtype=source.dtype)[:, None]
+        step = (moved - source) * scales
+        amplified = source.clone()
+        amplified[:, :shape_dim] += shape_gain * step[:, :shape_dim]
+        amplified[:, shape_dim:] += texture_gain * step[:, shape_dim:]
+        changes = self.space.texture_change(amplified, source)
+        frame_dense = self.space.frame_points[:73]
+        edits = []
+        for row, face in enumerate(faces):
+            target = self.space.shape_in_photo(
+                amplified[row, :shape_dim].double().numpy(), face.measure.to_model
+            )
+            # The shape model's own reconstruction error must not move the face: apply the
+            # change of the reconstruction, not the reconstruction itself.
+            rebuilt = self.space.shape_in_photo(face.measure.shape, face.measure.to_model)
+            target = face.measure.dense + (target - rebuilt)
+            amount = float(strength) * face.edit_scale
+            target = scale_inner_face(target, 1 + (FACE_SCALE.get(direction, 1.0) - 1) * amount)
+            skin = {name: value * amount for name, value in SKIN_EDITS[direction].items()}
+            edits.append(
+                render.FaceEdit(
+                    source=face.measure.dense,
+                    target=target,
+                    texture=changes[row],
+                    frame_dense=frame_dense,
+                    to_frame=self.space.photo_to_frame(face.measure.to_model),
+                    seed=seed,
+                    **skin,
+                )
+            )
+        return edits
+
+    def _journey(self, rgb: np.ndarray, edits: list[list[render.FaceEdit]]) -> list[Image.Image]:
+        if not edits:
+            return []
+        scale = min(1.0, JOURNEY_MAX_SIDE / max(rgb.shape[:2]))
+        small = rgb
+        if scale < 1.0:
+            size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+            small = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+        frames = []
+        for frame_edits in edits:
+            scaled = [
+                render.FaceEdit(
+                    source=edit.source * scale,
+                    target=edit.target * scale,
+                    texture=edit.texture,
+                    frame_dense=edit.frame_dense,
+                    to_frame=edit.to_frame @ np.diag([1 / scale, 1 / scale, 1]),
+                    beard_removal=edit.beard_removal,
+                    stubble=edit.stubble,
+                    smoothing=edit.smoothing,
+                    lip_tone=edit.lip_tone,
+                    seed=edit.seed,
+                )
+                for edit in frame_edits
+            ]
+            frames.append(Image.fromarray(render.render(small, scaled)))
+        return frames
+
+    def _check_settings(
+        self, direction, variants, strength, variation, journey_frames, face_index
+    ) -> None:
         if direction not in self.transports:
             raise InvalidSettings(
                 f"Unknown direction {direction!r}; choose one of {', '.join(DIRECTIONS)}."
@@ -263,6 +357,8 @@ class Engine:
             raise InvalidSettings(f"Variants must be between 1 and {MAX_VARIANTS}.")
         if not 0.0 <= float(strength) <= 1.0:
             raise InvalidSettings("Strength must be between 0 and 1.")
+        if not 0.0 <= float(variation) <= MAX_VARIATION:
+            raise InvalidSettings(f"Variation must be between 0 and {MAX_VARIATION:g}.")
         if journey_frames and not 2 <= journey_frames <= MAX_JOURNEY_FRAMES:
             raise InvalidSettings(
                 f"Journey frames must be 0 or between 2 and {MAX_JOURNEY_FRAMES}."
@@ -270,14 +366,16 @@ class Engine:
         if face_index is not None and not 0 <= face_index < MAX_FACES:
             raise InvalidSettings(f"Face index must be between 0 and {MAX_FACES - 1}.")
 
-    def _find_faces(self, rgb: np.ndarray, face_index: int | None) -> list[_Face]:
+    def _find_faces(
+        self, rgb: np.ndarray, face_index: int | None
+    ) -> list[tuple[int, detect.DetectedFace]]:
         detected = detect.detect_faces(rgb)
         if not detected:
             raise NoFaceFound(min_face_px=MIN_FACE_PX)
         large = [face for face in detected if face.size_px >= MIN_FACE_PX]
         if not large:
             raise FaceTooSmall(found_px=detected[0].size_px, needed_px=MIN_FACE_PX)
-        faces = [_Face(index, face) for index, face in enumerate(large[:MAX_FACES])]
+        faces = list(enumerate(large[:MAX_FACES]))
         if face_index is not None:
             if face_index >= len(faces):
                 raise InvalidSettings(
@@ -286,68 +384,62 @@ class Engine:
             faces = [faces[face_index]]
         return faces
 
-    def _align(self, rgb: np.ndarray, face: _Face) -> None:
-        landmarks = face.detected.landmarks + 0.5  # pixel indices -> continuous centres
-        face.photo_to_crop = align.estimate_similarity(landmarks, self.template)
-        face.crop = align.extract_crop(rgb, face.photo_to_crop, self.resolution, self.resolution)
-        face.display_crop = align.extract_crop(
-            rgb, face.photo_to_crop, self.resolution, CROP_OUTPUT_SIZE
-        )
-        in_crop = align.apply(face.photo_to_crop, landmarks)
-        face.mask = align.face_mask(in_crop, self.resolution)
-        face.skin = align.skin_region(in_crop, self.resolution)
 
-    def _keep_skin_tone(self, changes: torch.Tensor, faces: list[_Face]) -> torch.Tensor:
-        adjusted = []
-        for row, change in enumerate(changes):
-            face = faces[row % len(faces)]
-            crop = face.crop.to(change)
-            output = (crop + change).clamp(0, 1)
-            matched = match_region_colour(output, crop, face.skin.to(change))
-            adjusted.append(matched - crop)
-        return torch.stack(adjusted)
-
-    def _compose(
-        self,
-        photo: np.ndarray,
-        faces: list[_Face],
-        changes: torch.Tensor,
-        *,
-        with_crops: bool = True,
-    ):
-        canvas = photo.copy()
-        crops = []
-        for face, change in zip(faces, changes, strict=True):
-            align.paste_delta(canvas, change, face.mask, face.photo_to_crop, self.resolution)
-            if with_crops:
-                upsampled = torch.nn.functional.interpolate(
-                    (change * face.mask[..., None]).permute(2, 0, 1)[None],
-                    size=(CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE),
-                    mode="bilinear",
-                    align_corners=False,
-                )[0].permute(1, 2, 0)
-                crops.append((face.index, _to_image((face.display_crop + upsampled).clamp(0, 1))))
-        return Image.fromarray(np.rint(canvas).astype(np.uint8)), crops
+def scale_inner_face(dense: np.ndarray, factor: float) -> np.ndarray:
+    """The 68 face points scaled about the top of the forehead (forehead points stay)."""
+    if factor == 1.0:
+        return dense
+    pivot = dense[68:73].mean(0)
+    scaled = dense.copy()
+    scaled[:68] = pivot + (dense[:68] - pivot) * factor
+    return scaled
 
 
-def _to_rgb_array(image: Image.Image) -> np.ndarray:
+def turn_scale(landmarks: np.ndarray) -> float:
+    """How much of the edit a face gets: all of it up to a slight turn, then less, down to a
+    third at a profile, so the far side of a turned face is not folded over."""
+    yaw = abs(shapes.yaw_estimate(landmarks))
+    return float(np.clip(1.0 - max(0.0, yaw - 0.25) / 0.6, 0.35, 1.0))
+
+
+def working_photo(image: Image.Image) -> tuple[np.ndarray, float]:
+    """The upright RGB pixels at working size, and the scale applied (1 when none)."""
     if not isinstance(image, Image.Image):
         raise InvalidImage("Expected an image.")
-    if image.width * image.height > MAX_PIXELS:
+    if image.width * image.height > MAX_INPUT_PIXELS:
         raise InvalidImage(
             f"The image is too large ({image.width}x{image.height}); the limit is "
-            f"{MAX_PIXELS // 1_000_000} megapixels."
+            f"{MAX_INPUT_PIXELS // 1_000_000} megapixels."
         )
     try:
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        return np.asarray(upright.convert("RGB"))
+        upright = ImageOps.exif_transpose(image).convert("RGB")
     except (OSError, ValueError, SyntaxError) as error:
         raise InvalidImage("We couldn't read that file as an image.") from error
+    width, height = upright.size
+    scale = min(
+        1.0, WORK_MAX_SIDE / max(width, height), (WORK_MAX_PIXELS / (width * height)) ** 0.5
+    )
+    if scale < 1.0:
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
+        upright = upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return np.asarray(upright), scale
 
 
-def _to_image(crop: torch.Tensor) -> Image.Image:
-    return Image.fromarray(np.rint(crop.cpu().numpy() * 255).astype(np.uint8))
+def face_crop(rgb: np.ndarray, face: detect.DetectedFace) -> Image.Image:
+    """A square close-up around the face (1.9x its box), CROP_OUTPUT_SIZE px; beyond the photo's
+    edge it is black."""
+    left, top, right, bottom = face.box
+    centre_x, centre_y = (left + right) / 2, (top + bottom) / 2 - 0.08 * (bottom - top)
+    half = 0.95 * max(right - left, bottom - top)
+    box = tuple(
+        round(v) for v in (centre_x - half, centre_y - half, centre_x + half, centre_y + half)
+    )
+    return (
+        Image.fromarray(rgb)
+        .crop(box)
+        .resize((CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE), Image.Resampling.LANCZOS)
+    )
 
 
 _load_lock = threading.Lock()

@@ -1,16 +1,21 @@
-"""Held-out evaluation: translation quality and fidelity, per direction and per group.
+"""Held-out evaluation: translation quality, geometry, seams and fidelity, per direction and group.
 
 Faces come from the split that training never sees (``data.is_held_out``). Each held-out chip is
-upscaled 2x to a 400 px "photo" and sent through the whole engine (detect, align, encode,
-transport, decode, fidelity, composite). Outputs are scored with dlib:
+upscaled 2x to a 400 px "photo" and sent through the whole engine. Outputs are scored with dlib
+and with measurements that painted features cannot fool:
 
 - target rate: share of outputs a logistic regression on dlib's 128-d descriptor, trained on the
-  training split only, puts in the target class;
+  training split only, puts in the target class (dlib can be fooled by make-up-like changes, so
+  this is never read alone);
 - identity distance: descriptor distance input -> output (dlib: < 0.6 is the same person);
 - re-detection: HOG still finds a face in the output;
-- diversity: mean pixel L1 (in [-1, 1] units) between the variants' face regions;
-- fidelity: CIE L* shift and Delta E of the cheek/nose region's mean colour, per-pixel median
-  Delta E there, and the face region's Laplacian variance, output / input.
+- shape displacement: the landmarks re-detected on the output, in the engine's shape space,
+  projected on the gap between the held-out source and target groups' mean shapes (1.0 = the
+  output's proportions moved by the whole gap between the groups);
+- seam: pixels outside the edit region that changed (must be 0) and the change just inside the
+  region's edge (the outside is unchanged, so a seam is a large change there);
+- variant diversity: mean absolute pixel difference between variants over the face box (0-255);
+- fidelity: CIE L* shift and Delta E of the cheek/nose region's mean colour, per group.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import data, detect
+from . import data, detect, render
+from . import shape as shapes
+from .classify import LogisticRegression
 from .colour import laplacian_variance, rgb_to_lab
-from .engine import load_engine
-from .train import direction_groups, reconstruction_l1
+from .engine import Engine, load_engine
+from .train import direction_groups
 
 PHOTO_SIZE = 400
 SEED = 1234
@@ -56,45 +63,8 @@ def describe(rgb: np.ndarray, fallback_box=None):
     return detect.face_descriptor(rgb, box), face
 
 
-class LogisticRegression:
-    """L2-regularised, class-balanced logistic regression fitted with L-BFGS."""
-
-    def __init__(self, features: np.ndarray, labels: np.ndarray, l2: float = 1e-3) -> None:
-        x = torch.from_numpy(features).double()
-        y = torch.from_numpy(labels.astype(np.float64))
-        self.mean = x.mean(0)
-        self.scale = x.std(0).clamp(min=1e-6)
-        x = (x - self.mean) / self.scale
-        positive = y.mean().clamp(1e-3, 1 - 1e-3)
-        sample_weights = torch.where(y > 0.5, 0.5 / positive, 0.5 / (1 - positive))
-        self.weights = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-        self.bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-        optimiser = torch.optim.LBFGS(
-            [self.weights, self.bias], max_iter=200, line_search_fn="strong_wolfe"
-        )
-
-        def closure():
-            optimiser.zero_grad()
-            logits = x @ self.weights + self.bias
-            value = (
-                torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits, y, weight=sample_weights
-                )
-                + l2 * (self.weights**2).sum()
-            )
-            value.backward()
-            return value
-
-        optimiser.step(closure)
-
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        x = (torch.from_numpy(np.atleast_2d(features)).double() - self.mean) / self.scale
-        with torch.no_grad():
-            return torch.sigmoid(x @ self.weights + self.bias).numpy()
-
-
 def train_classifiers(records: Sequence[data.FaceRecord], per_class: int, log) -> dict:
-    """Child and female classifiers on training-split descriptors; returns them and accuracy."""
+    """Child and female classifiers on training-split descriptors."""
     rng = np.random.default_rng(SEED)
     child = [r for r in records if r.child]
     adults = [r for r in records if not r.child]
@@ -107,30 +77,55 @@ def train_classifiers(records: Sequence[data.FaceRecord], per_class: int, log) -
         if descriptor is not None:
             features.append(descriptor)
             used.append(record)
-    features = np.array(features)
+    features_array = np.array(features)
     is_child = np.array([r.child for r in used])
     is_female = np.array([r.female for r in used])
     adult_rows = ~is_child
-    classifiers = {
-        "child": LogisticRegression(features, is_child),
-        "female": LogisticRegression(features[adult_rows], is_female[adult_rows]),
-    }
     log(f"classifiers trained on {len(used)} training faces")
-    return classifiers
+    return {
+        "child": LogisticRegression.fit(features_array, is_child),
+        "female": LogisticRegression.fit(features_array[adult_rows], is_female[adult_rows]),
+    }
 
 
-def _region_stats(rgb: np.ndarray, landmarks: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cheek/nose pixels' Lab (M, 3) and the face box's grey image (for sharpness)."""
+def shape_coefficients(engine: Engine, landmarks: np.ndarray) -> np.ndarray:
+    dense = shapes.dense_landmarks(landmarks + 0.5)
+    aligned, _ = engine.space.shape_model.align(dense)
+    return engine.space.shape_model.encode(aligned)
+
+
+def seam_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarray) -> dict:
+    """Changed pixels outside the edit region (must be 0), and the step at its edge: the 95th
+    percentile of the change (0-255) in the thin band just inside the edge. The region's
+    outside is unchanged, so a seam shows as a large change there; a continuous edit has
+    faded to almost nothing."""
+    dense = shapes.dense_landmarks(landmarks + 0.5)
+    pinned = shapes.ring(dense)
+    centre = pinned.mean(0)
+    radius = float(np.linalg.norm(pinned - centre, axis=1).mean())
+    height, width = before.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    r = np.hypot(xs + 0.5 - centre[0], ys + 0.5 - centre[1]) / radius
+    difference = np.abs(after.astype(np.float32) - before.astype(np.float32)).max(-1)
+    outside = r >= render.FEATHER_OUTER
+    band = (r >= render.FEATHER_OUTER - 0.03) & ~outside
+    return {
+        "changed_outside": int((difference[outside] > 0).sum()),
+        "edge_step": float(np.percentile(difference[band], 95)) if band.any() else 0.0,
+    }
+
+
+def _region_lab(rgb: np.ndarray, landmarks: np.ndarray) -> torch.Tensor:
+    """Cheek/nose pixels' Lab (M, 3)."""
     left, right = landmarks[36, 0], landmarks[45, 0]
     top, bottom = landmarks[28, 1], landmarks[51, 1]
     region = rgb[int(top) : int(bottom) + 1, int(left) : int(right) + 1]
-    lab = rgb_to_lab(torch.from_numpy(region.astype(np.float32) / 255)).reshape(-1, 3)
-    return lab, region
+    return rgb_to_lab(torch.from_numpy(region.astype(np.float32) / 255)).reshape(-1, 3)
 
 
 def fidelity_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarray) -> dict:
-    lab_before, _ = _region_stats(before, landmarks)
-    lab_after, _ = _region_stats(after, landmarks)
+    lab_before = _region_lab(before, landmarks)
+    lab_after = _region_lab(after, landmarks)
     mean_before, mean_after = lab_before.mean(0), lab_after.mean(0)
     jaw = landmarks[0:17]
     left, right = int(jaw[:, 0].min()), int(jaw[:, 0].max()) + 1
@@ -141,7 +136,6 @@ def fidelity_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarra
         "lightness_in": float(mean_before[0]),
         "l_shift": float(mean_after[0] - mean_before[0]),
         "delta_e_mean_colour": float(torch.linalg.norm(mean_after - mean_before)),
-        "delta_e_pixel_median": float(torch.linalg.norm(lab_after - lab_before, dim=1).median()),
         "sharpness_ratio": laplacian_variance(grey_after.double())
         / max(laplacian_variance(grey_before.double()), 1e-9),
     }
@@ -153,6 +147,22 @@ def _median(values) -> float:
 
 def _mean(values) -> float:
     return float(np.mean(values)) if len(values) else float("nan")
+
+
+def group_shape_gap(
+    engine: Engine, held_out: Sequence[data.FaceRecord], rows: tuple, count: int, rng
+) -> np.ndarray:
+    """Mean shape coefficients of held-out target faces minus those of source faces."""
+    means = []
+    for group in rows:
+        picked = rng.choice(group, min(count, len(group)), replace=False)
+        coefficients = []
+        for row in picked:
+            faces = detect.detect_faces(as_photo(held_out[row]))
+            if faces:
+                coefficients.append(shape_coefficients(engine, faces[0].landmarks))
+        means.append(np.mean(coefficients, axis=0))
+    return means[1] - means[0]
 
 
 def evaluate(
@@ -169,58 +179,49 @@ def evaluate(
     engine = load_engine(weights_dir)
     training, held_out = data.list_faces(Path(data_dir))
     classifiers = train_classifiers(training, classifier_faces, log)
-    groups = direction_groups(held_out)
     rng = np.random.default_rng(SEED)
     rows: dict[str, dict[str, list]] = {}
     fidelity_rows: list[dict] = []
-    for direction, (source_rows, _) in groups.items():
+    for direction, (source_rows, target_rows) in direction_groups(held_out).items():
+        gap = group_shape_gap(engine, held_out, (source_rows, target_rows), 48, rng)
         picked = rng.choice(source_rows, min(faces_per_direction, len(source_rows)), replace=False)
-        records = [held_out[row] for row in sorted(picked)]
-        crops = np.stack([data.load_crop(r.path, engine.resolution) for r in records])
-        recon = reconstruction_l1(engine.codec.to("cpu"), crops)
         attribute, want_positive = TARGETS[direction]
         classifier = classifiers[attribute]
         scores: dict[str, list] = defaultdict(list)
-        scores["reconstruction_l1"] = [recon["l1"]]
-        for record in records:
+        for row in sorted(picked):
+            record = held_out[row]
             photo = as_photo(record)
             input_descriptor, input_face = describe(photo)
             if input_face is None:
                 scores["input_missed"].append(1)
                 continue
-            for mode in ("fidelity", "plain"):
-                # The plain-decoding baseline is only for comparison: one variant is enough.
-                result = engine.translate(
-                    Image.fromarray(photo),
-                    direction=direction,
-                    variants=variants if mode == "fidelity" else 1,
-                    seed=SEED,
-                    fidelity=mode == "fidelity",
-                )
-                variant_crops = []
-                for variant in result.variants:
-                    output = np.asarray(variant.composite)
-                    descriptor, face = describe(output, fallback_box=input_face.box)
-                    probability = float(classifier.probability(descriptor)[0])
-                    hit = probability >= 0.5 if want_positive else probability < 0.5
-                    scores[f"{mode}_target"].append(hit)
-                    scores[f"{mode}_redetected"].append(face is not None)
-                    scores[f"{mode}_identity"].append(
-                        float(np.linalg.norm(descriptor - input_descriptor))
-                    )
-                    figures = fidelity_figures(photo, output, input_face.landmarks)
-                    figures.update(direction=direction, mode=mode, race=record.race or "unknown")
-                    fidelity_rows.append(figures)
-                    variant_crops.append(np.asarray(variant.crops[0][1], dtype=np.float32))
-                pairs = [
-                    np.abs(a - b).mean() / 127.5
-                    for i, a in enumerate(variant_crops)
-                    for b in variant_crops[i + 1 :]
-                ]
-                if pairs:
-                    scores[f"{mode}_diversity"].append(float(np.mean(pairs)))
+            input_shape = shape_coefficients(engine, input_face.landmarks)
+            result = engine.translate(
+                Image.fromarray(photo), direction=direction, variants=variants, seed=SEED
+            )
+            outputs = [np.asarray(variant.composite) for variant in result.variants]
+            for output in outputs:
+                descriptor, face = describe(output, fallback_box=input_face.box)
+                probability = float(classifier.probability(descriptor)[0])
+                scores["target"].append(probability >= 0.5 if want_positive else probability < 0.5)
+                scores["redetected"].append(face is not None)
+                scores["identity"].append(float(np.linalg.norm(descriptor - input_descriptor)))
+                if face is not None:
+                    moved = shape_coefficients(engine, face.landmarks) - input_shape
+                    scores["displacement"].append(float(moved @ gap / max(gap @ gap, 1e-9)))
+                seam = seam_figures(photo, output, input_face.landmarks)
+                scores["changed_outside"].append(seam["changed_outside"])
+                scores["edge_step"].append(seam["edge_step"])
+                figures = fidelity_figures(photo, output, input_face.landmarks)
+                figures.update(direction=direction, race=record.race or "unknown")
+                fidelity_rows.append(figures)
+            left, top, right, bottom = (max(v, 0) for v in input_face.box)
+            boxes = [o[top:bottom, left:right].astype(np.float32) for o in outputs]
+            pairs = [np.abs(a - b).mean() for i, a in enumerate(boxes) for b in boxes[i + 1 :]]
+            if pairs:
+                scores["diversity"].append(float(np.mean(pairs)))
         rows[direction] = scores
-        log(f"{direction}: {len(records)} faces scored ({time.perf_counter() - started:.0f} s)")
+        log(f"{direction}: {len(picked)} faces scored ({time.perf_counter() - started:.0f} s)")
 
     report = _summarise(rows, fidelity_rows, engine.info(), faces_per_direction, variants)
     report["seconds"] = round(time.perf_counter() - started, 1)
@@ -236,39 +237,34 @@ def evaluate(
 def _summarise(rows, fidelity_rows, info, faces, variants) -> dict:
     directions = {}
     for direction, scores in rows.items():
-        entry = {
-            "reconstruction_l1": scores["reconstruction_l1"][0],
+        directions[direction] = {
             "input_missed": len(scores["input_missed"]),
+            "outputs": len(scores["target"]),
+            "target_rate": _mean(scores["target"]),
+            "redetection": _mean(scores["redetected"]),
+            "identity_median": _median(scores["identity"]),
+            "displacement_median": _median(scores["displacement"]),
+            "changed_outside_max": int(max(scores["changed_outside"], default=0)),
+            "edge_step_max": float(max(scores["edge_step"], default=0.0)),
+            "edge_step_median": _median(scores["edge_step"]),
+            "diversity_px": _mean(scores["diversity"]),
         }
-        for mode in ("fidelity", "plain"):
-            entry[mode] = {
-                "outputs": len(scores[f"{mode}_target"]),
-                "target_rate": _mean(scores[f"{mode}_target"]),
-                "redetection": _mean(scores[f"{mode}_redetected"]),
-                "identity_median": _median(scores[f"{mode}_identity"]),
-                "diversity": _mean(scores[f"{mode}_diversity"]),
-            }
-        directions[direction] = entry
-    groups = {}
-    for mode in ("fidelity", "plain"):
-        selected = [row for row in fidelity_rows if row["mode"] == mode]
-        keyed = defaultdict(list)
-        for row in selected:
-            keyed[f"race: {row['race']}"].append(row)
-            for low, high, name in LIGHTNESS_BANDS:
-                if low <= row["lightness_in"] < high:
-                    keyed[f"input {name}"].append(row)
-            keyed["all"].append(row)
-        groups[mode] = {
-            name: {
-                "outputs": len(members),
-                "l_shift_mean": _mean([m["l_shift"] for m in members]),
-                "delta_e_mean_colour_median": _median([m["delta_e_mean_colour"] for m in members]),
-                "delta_e_pixel_median": _median([m["delta_e_pixel_median"] for m in members]),
-                "sharpness_ratio_median": _median([m["sharpness_ratio"] for m in members]),
-            }
-            for name, members in sorted(keyed.items())
+    keyed = defaultdict(list)
+    for row in fidelity_rows:
+        keyed[f"race: {row['race']}"].append(row)
+        for low, high, name in LIGHTNESS_BANDS:
+            if low <= row["lightness_in"] < high:
+                keyed[f"input {name}"].append(row)
+        keyed["all"].append(row)
+    groups = {
+        name: {
+            "outputs": len(members),
+            "l_shift_mean": _mean([m["l_shift"] for m in members]),
+            "delta_e_mean_colour_median": _median([m["delta_e_mean_colour"] for m in members]),
+            "sharpness_ratio_median": _median([m["sharpness_ratio"] for m in members]),
         }
+        for name, members in sorted(keyed.items())
+    }
     return {
         "model": info,
         "faces_per_direction": faces,
@@ -281,38 +277,30 @@ def _summarise(rows, fidelity_rows, info, faces, variants) -> dict:
 def _markdown(report: dict) -> str:
     lines = [
         f"Held-out evaluation: {report['faces_per_direction']} unseen faces per direction x "
-        f"{report['variants']} variants, strength 1, model {report['model']['codec']}.",
+        f"{report['variants']} variants, strength 1, model {report['model']['name']} "
+        f"{report['model']['version']} ({report['model']['codec']}).",
         "",
-        "| direction | recon L1 | target rate | re-detect | identity median | diversity "
-        "| target rate (plain) | identity (plain) |",
+        "| direction | target rate | re-detect | identity median | shape displacement "
+        "| changed outside | edge step max (median) | variant diversity (px) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for direction, entry in report["directions"].items():
-        fid, plain = entry["fidelity"], entry["plain"]
         lines.append(
-            f"| {direction} | {entry['reconstruction_l1']:.4f} | {fid['target_rate']:.2f} | "
-            f"{fid['redetection']:.2f} | {fid['identity_median']:.3f} | {fid['diversity']:.3f} | "
-            f"{plain['target_rate']:.2f} | {plain['identity_median']:.3f} |"
+            f"| {direction} | {entry['target_rate']:.2f} | {entry['redetection']:.2f} | "
+            f"{entry['identity_median']:.3f} | {entry['displacement_median']:.2f} | "
+            f"{entry['changed_outside_max']} | {entry['edge_step_max']:.2f} "
+            f"({entry['edge_step_median']:.2f}) | {entry['diversity_px']:.2f} |"
         )
-    for mode in ("fidelity", "plain"):
-        lines += [
-            "",
-            f"Fidelity per group ({mode}: "
-            + (
-                "residual edit + skin-tone match + photo-resolution paste"
-                if mode == "fidelity"
-                else "plain codec decoding pasted back"
-            )
-            + ")",
-            "",
-            "| group | outputs | mean L* shift | median ΔE (mean colour) | median ΔE (per pixel) "
-            "| sharpness out/in |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, entry in report["fidelity_groups"][mode].items():
-            lines.append(
-                f"| {name} | {entry['outputs']} | {entry['l_shift_mean']:+.2f} | "
-                f"{entry['delta_e_mean_colour_median']:.2f} | {entry['delta_e_pixel_median']:.2f} "
-                f"| {entry['sharpness_ratio_median']:.2f} |"
-            )
+    lines += [
+        "",
+        "Fidelity per group (cheek/nose region of the input, output minus input)",
+        "",
+        "| group | outputs | mean L* shift | median ΔE (mean colour) | sharpness out/in |",
+        "|---|---|---|---|---|",
+    ]
+    for name, entry in report["fidelity_groups"].items():
+        lines.append(
+            f"| {name} | {entry['outputs']} | {entry['l_shift_mean']:+.2f} | "
+            f"{entry['delta_e_mean_colour_median']:.2f} | {entry['sharpness_ratio_median']:.2f} |"
+        )
     return "\n".join(lines) + "\n"

@@ -79,14 +79,22 @@ def conditional(params: LightSBParams, x: torch.Tensor):
 
 
 def sample_conditional(
-    params: LightSBParams, x: torch.Tensor, generator: torch.Generator | None = None
+    params: LightSBParams,
+    x: torch.Tensor,
+    generator: torch.Generator | None = None,
+    *,
+    variation: float = 1.0,
 ) -> torch.Tensor:
-    """One exact sample of y ~ pi(y | x) per row of ``x``."""
+    """One sample of y ~ pi(y | x) per row of ``x``; exact at ``variation`` 1.
+
+    ``variation`` scales the within-component noise (0: the chosen component's mean, so variants
+    differ only by which mixture component they draw; 2: twice the bridge's own spread).
+    """
     weights, means, variances = conditional(params, x)
     component = torch.multinomial(weights, 1, generator=generator).squeeze(1)
     noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     rows = torch.arange(len(x), device=x.device)
-    return means[rows, component] + variances[component].sqrt() * noise
+    return means[rows, component] + variation * variances[component].sqrt() * noise
 
 
 def drift(params: LightSBParams, x: torch.Tensor, t: float) -> torch.Tensor:

@@ -29,6 +29,9 @@ def test_translate_writes_composites_crops_and_journey_frames(tmp_path, capsys):
             "1.0",
             "--journey",
             "3",
+            "--animation",
+            "--variation",
+            "1.5",
             "--out",
             str(out),
         ]
@@ -43,10 +46,12 @@ def test_translate_writes_composites_crops_and_journey_frames(tmp_path, capsys):
         "face0_variant1.png",
         "journey00.png",
         "journey02.png",
+        "journey.webp",
     } <= names
     assert Image.open(out / "variant0.png").size == (512, 512)
     printed = capsys.readouterr().out
     assert "1 face(s), male_to_female, 2 variant(s), seed 7" in printed
+    assert "estimate {'child':" in printed
 
 
 def test_info_prints_the_bundled_model(capsys):

@@ -17,14 +17,14 @@ from generation.ml import data, load_engine
 from generation.ml.cli import main
 
 TINY_SETTINGS = {
+    "shape_components": 8,
     "luma_components": 24,
     "chroma_components": 8,
-    "pca_samples": 60,
+    "texture_samples": 60,
     "transport_luma": 12,
     "transport_chroma": 4,
     "potentials": 3,
     "lightsb_steps": 60,
-    "template_samples": 12,
 }
 CHIP_BOX = (172, 77, 276, 181)  # the astronaut's face filling the chip, as in UTKFace
 
@@ -86,14 +86,14 @@ def trained(dataset, tmp_path_factory):
 
 def test_training_writes_loadable_weights_and_a_report(trained):
     assert {path.name for path in trained.iterdir()} == {
-        "codec.safetensors",
+        "space.safetensors",
         "lightsb.safetensors",
         "engine.json",
         "training_report.json",
     }
     report = json.loads((trained / "training_report.json").read_text())
     assert report["training_faces"] == 70
-    assert report["template_faces"] > 0
+    assert report["faces_used"] > 60  # a few poor landmark fits may be dropped
     assert set(report["lightsb"]) == {
         "adult_to_child",
         "child_to_adult",
@@ -101,7 +101,7 @@ def test_training_writes_loadable_weights_and_a_report(trained):
         "female_to_male",
     }
     engine = load_engine(trained)
-    assert engine.info()["latent_dim"] == 32
+    assert engine.info()["latent_dim"] == 8 + 12 + 4
     result = engine.translate(
         Image.fromarray(skimage_data.astronaut()), direction="adult_to_child", variants=2, seed=1
     )
@@ -123,7 +123,7 @@ def test_training_is_deterministic(dataset, trained, tmp_path):
         )
         == 0
     )
-    for name in ("codec.safetensors", "lightsb.safetensors"):
+    for name in ("space.safetensors", "lightsb.safetensors"):
         assert (tmp_path / name).read_bytes() == (trained / name).read_bytes()
 
 
@@ -155,8 +155,46 @@ def test_evaluation_reports_every_direction_and_fidelity_groups(dataset, trained
     for direction in ("adult_to_child", "child_to_adult", "male_to_female", "female_to_male"):
         assert f"| {direction} |" in table
     report = json.loads(out.with_suffix(".json").read_text())
-    fidelity = report["directions"]["adult_to_child"]["fidelity"]
-    assert fidelity["outputs"] == 4
-    assert 0 <= fidelity["target_rate"] <= 1
-    assert fidelity["redetection"] > 0.5
-    assert "all" in report["fidelity_groups"]["fidelity"]
+    figures = report["directions"]["adult_to_child"]
+    assert figures["outputs"] == 4
+    assert 0 <= figures["target_rate"] <= 1
+    assert figures["redetection"] > 0.5
+    assert figures["changed_outside_max"] == 0
+    assert "all" in report["fidelity_groups"]
+
+
+def test_unknown_training_settings_are_refused(dataset, tmp_path, capsys):
+    code = main(
+        ["train", "--data", str(dataset), "--out", str(tmp_path), "--settings", '{"lumaa": 3}']
+    )
+    assert code == 1
+    assert "unknown training settings: lumaa" in capsys.readouterr().err
+
+
+def test_review_sheets_mix_edited_and_real_faces_and_score_answers(dataset, trained, tmp_path):
+    out = tmp_path / "review"
+    code = main(
+        [
+            "review-sheet",
+            "--data",
+            str(dataset),
+            "--weights",
+            str(trained),
+            "--out",
+            str(out),
+            "--edited",
+            "1",
+            "--real",
+            "1",
+        ]
+    )
+    assert code == 0
+    key = json.loads((out / "key.json").read_text())
+    assert set(key) == {"adult_to_child", "child_to_adult", "male_to_female", "female_to_male"}
+    tiles = key["adult_to_child"]["tiles"]
+    assert sorted(tile["edited"] for tile in tiles.values()) == [False, True]
+    assert Image.open(out / "adult_to_child.png").size[0] > 0
+    edited = next(number for number, tile in tiles.items() if tile["edited"])
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"adult_to_child": {"edited": [], "target": [int(edited)]}}))
+    assert main(["review-score", "--key", str(out / "key.json"), "--answers", str(answers)]) == 0

@@ -18,13 +18,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import selectors, services, uploads
+from generation import archives, selectors, services, uploads
+from generation.errors import FAILURE_ADVICE
 from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
+from generation.limits import DEFAULT_JOURNEY_FRAMES
 from generation.models import Generation, Status
+from generation.responses import image_response, zip_response
 from lightsb_site.api_errors import DomainError
 
 HISTORY_PAGE_SIZE = 12
-JOURNEY_FRAMES_FROM_FORM = 8
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -33,16 +35,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _status_payload(generation: Generation) -> dict[str, Any]:
     return {
-        "id": str(generation.pk),
-        "status": generation.status,
-        "stage": generation.stage,
-        "percent": generation.percent,
-        "finished": generation.is_finished,
-        "error": (
-            {"code": generation.error_code, "message": generation.error_message}
-            if generation.error_code
-            else None
-        ),
+        **selectors.generation_progress(generation),
         "url": reverse("generation:detail", args=[generation.pk]),
     }
 
@@ -68,7 +61,7 @@ def generator(request: HttpRequest) -> HttpResponse:
             strength=data["strength"],
             seed=data["seed"],
             face_index=data["face"],
-            journey_frames=JOURNEY_FRAMES_FROM_FORM if data["journey"] else 0,
+            journey_frames=DEFAULT_JOURNEY_FRAMES if data["journey"] else 0,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255] or None,
         )
     except DomainError as error:
@@ -90,9 +83,8 @@ def generator(request: HttpRequest) -> HttpResponse:
 @require_GET
 def progress_by_key(request: HttpRequest) -> JsonResponse:
     """Progress of the job created with this idempotency key (polled while the post runs)."""
-    key = request.GET.get("key", "").strip()
-    generation = (
-        Generation.objects.filter(owner=request.user, idempotency_key=key).first() if key else None
+    generation = selectors.generation_get_by_idempotency_key(
+        owner=request.user, key=request.GET.get("key", "").strip()
     )
     if generation is None:
         # The upload is still on its way (or was refused; the post itself says why).
@@ -115,7 +107,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
         "generation": generation,
         "results": list(generation.results.all()),
         "journey": list(generation.journey.all()),
-        "advice": services.FAILURE_ADVICE.get(generation.error_code, ""),
+        "advice": FAILURE_ADVICE.get(generation.error_code, ""),
         "rerun_form": RerunForm(initial={"direction": generation.direction}),
     }
     return render(request, "generation/detail.html", context)
@@ -128,29 +120,18 @@ def image(request: HttpRequest, pk: Any, kind: str, index: int = 0) -> FileRespo
         raise Http404("No such image.")
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     stored = selectors.generation_image(generation=generation, kind=kind, index=index)
-    response = FileResponse(
-        selectors.open_stored(stored.name),
-        content_type="image/jpeg",
-        as_attachment=request.GET.get("download") == "1",
-        filename=stored.filename,
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(stored, download=request.GET.get("download") == "1")
 
 
 @login_required
 @require_GET
 def archive(request: HttpRequest, pk: Any) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
-    if generation.status != Status.SUCCEEDED:
-        messages.error(request, services.GenerationNotReady.message)
+    try:
+        return zip_response(*archives.generation_results_archive(generation=generation))
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect("generation:detail", pk=generation.pk)
-    return FileResponse(
-        selectors.generation_archive(generations=[generation], single=True),
-        content_type="application/zip",
-        as_attachment=True,
-        filename=f"lightsb-{str(generation.pk)[:8]}.zip",
-    )
 
 
 @login_required
@@ -233,12 +214,7 @@ def delete_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest) -> FileResponse:
-    return FileResponse(
-        selectors.generation_export(owner=request.user),
-        content_type="application/zip",
-        as_attachment=True,
-        filename="lightsb-export.zip",
-    )
+    return zip_response(archives.generation_export(owner=request.user), archives.EXPORT_FILENAME)
 
 
 @staff_member_required

@@ -344,5 +344,5 @@ def test_the_engine_adapter_reports_the_loaded_model():
 
     info = engine.warm_up()
 
-    assert info == engine.engine_info()
+    assert info == engine.get_engine().info()
     assert engine.get_engine() is engine.get_engine()  # one engine per process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
@@ -35,6 +36,7 @@ from generation.limits import (
 )
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
+from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(
     name="GenerationError",
@@ -257,7 +259,7 @@ class GenerateApi(APIView):
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         generation, created = services.generation_create(
-            owner=request.user,
+            owner=api_user(request),
             upload=data["file"],
             direction=data["direction"],
             variants=data["variants"],
@@ -267,7 +269,7 @@ class GenerateApi(APIView):
             journey_frames=data["journey"],
             idempotency_key=idempotency_key,
         )
-        generation = selectors.generation_get(owner=request.user, generation_id=generation.pk)
+        generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
         body = _serialize(generation, request)
         headers = {"Location": body["url"]}
         if not created:
@@ -329,13 +331,13 @@ class GenerationListApi(APIView):
         if not filters.is_valid():
             raise services.InvalidGenerationParameters(fields=filters.errors)
         queryset = selectors.generation_list(
-            owner=request.user,
+            owner=api_user(request),
             direction=filters.validated_data.get("direction") or None,
             status=filters.validated_data.get("status") or None,
         )
         paginator = GenerationPagination()
         page = paginator.paginate_queryset(queryset.prefetch_related("journey"), request, view=self)
-        return paginator.get_paginated_response([_serialize(item, request) for item in page])
+        return paginator.get_paginated_response([_serialize(item, request) for item in page or []])
 
     @extend_schema(
         operation_id="generation_delete_all",
@@ -350,7 +352,7 @@ class GenerationListApi(APIView):
         tags=["generation"],
     )
     def delete(self, request: Request) -> Response:
-        deleted = services.generation_delete_all(owner=request.user)
+        deleted = services.generation_delete_all(owner=api_user(request))
         return Response({"deleted": deleted})
 
 
@@ -368,7 +370,7 @@ class GenerationExportApi(APIView):
     )
     def get(self, request: Request) -> FileResponse:
         return zip_response(
-            archives.generation_export(owner=request.user), archives.EXPORT_FILENAME
+            archives.generation_export(owner=api_user(request)), archives.EXPORT_FILENAME
         )
 
 
@@ -379,8 +381,8 @@ class GenerationDetailApi(APIView):
         responses={200: GenerationOutputSerializer, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         return Response(_serialize(generation, request))
 
     @extend_schema(
@@ -389,8 +391,8 @@ class GenerationDetailApi(APIView):
         responses={204: None, **_errors(401, 404)},
         tags=["generation"],
     )
-    def delete(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def delete(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         services.generation_delete(generation=generation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -403,8 +405,8 @@ class GenerationCancelApi(APIView):
         responses={200: GenerationOutputSerializer, **_errors(401, 404, 409)},
         tags=["generation"],
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def post(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         generation = services.generation_cancel(generation=generation)
         return Response(_serialize(generation, request))
 
@@ -420,8 +422,8 @@ class GenerationResultApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         kind = "crop" if request.query_params.get("kind") == "crop" else "composite"
         image = selectors.generation_image(generation=generation, kind=kind, index=index)
         return image_response(image, download=_wants_download(request))
@@ -435,8 +437,8 @@ class GenerationInputApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="input")
         return image_response(image, download=_wants_download(request))
 
@@ -449,8 +451,8 @@ class GenerationJourneyApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="journey", index=index)
         return image_response(image, download=_wants_download(request))
 
@@ -462,8 +464,8 @@ class GenerationArchiveApi(APIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401, 404, 409)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         return zip_response(*archives.generation_results_archive(generation=generation))
 
 

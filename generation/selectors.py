@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -29,7 +30,7 @@ def generation_list(
     return queryset.order_by("-created_at")
 
 
-def generation_get(*, owner: User, generation_id: object) -> Generation:
+def generation_get(*, owner: User, generation_id: UUID | str) -> Generation:
     """One of the person's jobs; anybody else's (or a malformed id) is simply not found."""
     try:
         return (
@@ -135,7 +136,9 @@ class DayUsage:
     avg_processing_seconds: float
 
 
-def generation_usage_by_day(*, owner: Any, days: int = 30, today: date | None = None):
+def generation_usage_by_day(
+    *, owner: User, days: int = 30, today: date | None = None
+) -> list[DayUsage]:
     """Jobs per day and their mean processing time, for the last ``days`` days (zeros filled)."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
@@ -151,7 +154,8 @@ def generation_usage_by_day(*, owner: Any, days: int = 30, today: date | None = 
         owner=owner, created_at__date__gte=first, processing_seconds__isnull=False
     ).annotate(day=TruncDate("created_at"))
     for day, value in finished.values_list("day", "processing_seconds"):
-        seconds.setdefault(day, []).append(value)
+        if value is not None:
+            seconds.setdefault(day, []).append(value)
     result = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -184,11 +188,13 @@ def generation_dashboard(*, days: int = 30) -> dict[str, Any]:
         Generation.objects.values_list("status").annotate(count=Count("id")).order_by()
     )
     recent = Generation.objects.filter(created_at__gte=since)
-    durations = list(
-        recent.filter(status=Status.SUCCEEDED, processing_seconds__isnull=False).values_list(
+    durations = [
+        seconds
+        for seconds in recent.filter(status=Status.SUCCEEDED).values_list(
             "processing_seconds", flat=True
         )
-    )
+        if seconds is not None
+    ]
     failures = list(
         recent.filter(status=Status.FAILED)
         .values("error_code")

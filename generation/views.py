@@ -8,12 +8,14 @@ the job's progress by that key while the request runs.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +27,7 @@ from generation.limits import DEFAULT_JOURNEY_FRAMES
 from generation.models import Generation, Status
 from generation.responses import image_response, zip_response
 from lightsb_site.api_errors import DomainError
+from lightsb_site.auth import AuthenticatedHttpRequest
 
 HISTORY_PAGE_SIZE = 12
 
@@ -41,7 +44,7 @@ def _status_payload(generation: Generation) -> dict[str, Any]:
 
 
 @login_required
-def generator(request: HttpRequest) -> HttpResponse:
+def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "generation/generator.html", {"form": GenerateForm()})
     status = 400
@@ -81,7 +84,7 @@ def generator(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress_by_key(request: HttpRequest) -> JsonResponse:
+def progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Progress of the job created with this idempotency key (polled while the post runs)."""
     generation = selectors.generation_get_by_idempotency_key(
         owner=request.user, key=request.GET.get("key", "").strip()
@@ -94,14 +97,14 @@ def progress_by_key(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, pk: Any) -> JsonResponse:
+def progress(request: AuthenticatedHttpRequest, pk: UUID) -> JsonResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     return JsonResponse(_status_payload(generation))
 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     context = {
         "generation": generation,
@@ -115,7 +118,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def image(request: HttpRequest, pk: Any, kind: str, index: int = 0) -> FileResponse:
+def image(request: AuthenticatedHttpRequest, pk: UUID, kind: str, index: int = 0) -> FileResponse:
     if kind not in selectors.FILE_KINDS:
         raise Http404("No such image.")
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
@@ -125,7 +128,7 @@ def image(request: HttpRequest, pk: Any, kind: str, index: int = 0) -> FileRespo
 
 @login_required
 @require_GET
-def archive(request: HttpRequest, pk: Any) -> HttpResponse:
+def archive(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponseBase:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     try:
         return zip_response(*archives.generation_results_archive(generation=generation))
@@ -136,7 +139,7 @@ def archive(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     try:
         generation = services.generation_cancel(generation=generation)
@@ -152,7 +155,7 @@ def cancel(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def rerun(request: HttpRequest, pk: Any) -> HttpResponse:
+def rerun(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     source = selectors.generation_get(owner=request.user, generation_id=pk)
     form = RerunForm(request.POST)
     if not form.is_valid():
@@ -174,7 +177,7 @@ def rerun(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     services.generation_delete(generation=generation)
     messages.success(request, "The generation and its images were deleted.")
@@ -182,7 +185,7 @@ def delete(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = HistoryFilterForm(request.GET or None)
     direction = status = None
     if filters.is_valid():
@@ -202,7 +205,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_all(request: HttpRequest) -> HttpResponse:
+def delete_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, "Tick the box to confirm that everything should be deleted.")
         return redirect("generation:history")
@@ -213,7 +216,7 @@ def delete_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> FileResponse:
+def export(request: AuthenticatedHttpRequest) -> FileResponse:
     return zip_response(archives.generation_export(owner=request.user), archives.EXPORT_FILENAME)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -69,7 +70,7 @@ def relaxed_styles(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     """Allow inline styles on one third-party page (Swagger UI ships a ``<style>`` block)."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs) -> HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
         response = view(*args, **kwargs)
         response[HEADER] = build_policy(style_src="'self' 'unsafe-inline'")
         return response

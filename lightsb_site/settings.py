@@ -12,6 +12,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -247,7 +248,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,
@@ -386,7 +387,7 @@ LOGGING = {
     },
 }
 
-ADMINS = []
+ADMINS: list[tuple[str, str]] = []
 
 # --- Operations: metrics and probes ------------------------------------------------------------
 # /metrics is open in development; in production only to staff or `Authorization: Bearer

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from lightsb_site.formatting import format_duration
 from stats.models import UsageStats
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def usage_stats_get(*, user) -> UsageStats:
+
+def usage_stats_get(*, user: User) -> UsageStats:
     # Users made by createsuperuser have no row yet; show zeros rather than fail.
     stats, _ = UsageStats.objects.get_or_create(user=user)
     return stats
@@ -49,7 +53,7 @@ class UsageSummary:
     avg_processing_display: str
 
 
-def usage_summary(*, user) -> UsageSummary:
+def usage_summary(*, user: User) -> UsageSummary:
     stats = usage_stats_get(user=user)
     return UsageSummary(
         usage_count=stats.usage_count,

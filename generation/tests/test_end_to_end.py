@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from generation import services
 from generation.models import Generation, Status
-from generation.tests.conftest import DUMMY, IMMEDIATE, encode, stored_files
+from tests.support import DUMMY, IMMEDIATE, encode, stored_files
 
 pytestmark = pytest.mark.slow
 

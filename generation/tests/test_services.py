@@ -12,7 +12,7 @@ from django.utils import timezone
 from generation import services, uploads
 from generation.models import Direction, Generation, GenerationResult, JourneyFrame, Status
 from generation.services.run import _ProgressReporter
-from generation.tests.conftest import stored_files
+from tests.support import stored_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 
@@ -404,7 +404,7 @@ def test_with_the_database_backend_the_task_is_queued_in_the_same_transaction(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from generation.tests.conftest import DATABASE
+    from tests.support import DATABASE
 
     settings.TASKS = DATABASE
     generation, _ = create(user, upload, astronaut_jpeg)  # no on-commit hooks run in this test

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from generation import storage, uploads
-from generation.tests.conftest import encode
+from tests.support import encode
 
 
 def _exif_with_gps_and_orientation(orientation: int) -> Image.Exif:

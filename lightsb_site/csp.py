@@ -23,7 +23,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 def _storage_origin() -> str:
     """The origin presigned image URLs point to, when media lives in S3-compatible storage."""
-    if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+    if not settings.AWS_STORAGE_BUCKET_NAME:
         return ""
     custom_domain = getattr(settings, "AWS_S3_CUSTOM_DOMAIN", "") or ""
     if custom_domain:

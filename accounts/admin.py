@@ -39,7 +39,7 @@ class ProfileInline(admin.StackedInline):
 class UsageStatsInline(admin.StackedInline):
     model = UsageStats
     can_delete = False
-    fields = ["usage_count", "images_count", "avg_processing_seconds", "last_used_at"]
+    fields = ("usage_count", "images_count", "avg_processing_seconds", "last_used_at")
     readonly_fields = fields
     verbose_name = "usage statistics (read-only: written by generation jobs)"
 
@@ -99,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
-    filter_horizontal: list = []
+    filter_horizontal = ()
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

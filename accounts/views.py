@@ -22,6 +22,7 @@ from accounts.forms import (
     RegisterForm,
     apply_validation_error,
 )
+from lightsb_site.auth import AuthenticatedHttpRequest
 from stats.selectors import usage_summary
 
 BACKEND = "accounts.backends.EmailOrUsernameBackend"
@@ -91,7 +92,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "next": _safe_next(request) or ""}
     response = render(request, "accounts/login.html", context, status=status)
     if locked:
-        response.lightsb_lockout_rendered = True  # accounts.lockout keeps this page
+        response.lightsb_lockout_rendered = True  # type: ignore[attr-defined]  # read by lockout
     return response
 
 
@@ -104,7 +105,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "profile": selectors.profile_get(user=request.user),
         "summary": usage_summary(user=request.user),
@@ -114,7 +115,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = selectors.profile_get(user=request.user)
     initial = {
         "full_name": current.full_name,
@@ -136,7 +137,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +164,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
@@ -11,9 +12,12 @@ from django.utils import timezone
 
 from stats.models import UsageStats
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def usage_stats_record(
-    *, user, images_count: int, processing_seconds: float, used_at: datetime | None = None
+    *, user: User, images_count: int, processing_seconds: float, used_at: datetime | None = None
 ) -> None:
     """Count one finished generation job for ``user``.
 

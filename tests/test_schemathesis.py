@@ -23,7 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from generation import services
 from generation.models import Status
-from tests.conftest import IMMEDIATE
+from tests.support import IMMEDIATE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

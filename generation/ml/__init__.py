@@ -15,10 +15,8 @@ from .errors import (
     NoFaceFound,
     TranslationCanceled,
 )
-from .limits import MAX_FACES, MAX_VARIANTS
+from .limits import DIRECTIONS, MAX_FACES, MAX_JOURNEY_FRAMES, MAX_VARIATION, MAX_VARIANTS
 from .results import FaceEstimate, FaceInfo, TranslationResult, VariantOutput, direction_hint
-
-DIRECTIONS = ("adult_to_child", "child_to_adult", "male_to_female", "female_to_male")
 
 if TYPE_CHECKING:
     from .engine import Engine, load_engine
@@ -26,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DIRECTIONS",
     "MAX_FACES",
+    "MAX_JOURNEY_FRAMES",
     "MAX_VARIANTS",
+    "MAX_VARIATION",
     "Engine",
     "EngineError",
     "FaceEstimate",

@@ -20,17 +20,21 @@ from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from generation import archives, selectors, services, uploads
+from generation.estimate import estimate_faces
 from generation.limits import (
     DEFAULT_JOURNEY_FRAMES,
     DEFAULT_STRENGTH,
     DEFAULT_VARIANTS,
+    DEFAULT_VARIATION,
     MAX_FACES,
     MAX_JOURNEY_FRAMES,
     MAX_SEED,
     MAX_VARIANTS,
+    MAX_VARIATION,
     MIN_JOURNEY_FRAMES,
     upload_size_text,
 )
@@ -58,7 +62,8 @@ def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
         404: "Not found (or not yours).",
         409: "Conflict with the job's current state.",
         413: f"File larger than {upload_size_text()}.",
-        429: "Daily limit reached; see retry_after.",
+        422: "No usable face in the photo (no_face_detected, face_too_small).",
+        429: "Daily limit reached or too many requests; see retry_after.",
     }
     return {
         code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in statuses
@@ -112,6 +117,12 @@ class GenerateInputSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_VARIANTS, default=DEFAULT_VARIANTS
     )
     strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=DEFAULT_STRENGTH)
+    variation = serializers.FloatField(
+        min_value=0.0,
+        max_value=MAX_VARIATION,
+        default=DEFAULT_VARIATION,
+        help_text="How far the variants spread: 0 close together, 1 the bridge's own spread.",
+    )
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
     )
@@ -134,17 +145,46 @@ class ResultSerializer(serializers.Serializer):
     crop_url = serializers.URLField(allow_null=True)
 
 
+class FaceSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    box = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
+    size_px = serializers.IntegerField()
+    estimate = inline_serializer(
+        name="FaceEstimate",
+        fields={"child": serializers.FloatField(), "female": serializers.FloatField()},
+        allow_null=True,
+        required=False,
+        help_text="The engine's reading of the input face (probabilities).",
+    )
+    turned = serializers.BooleanField(
+        required=False, help_text="A turned face gets a proportionally smaller edit."
+    )
+
+
 class GenerationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Status.choices)
     direction = serializers.ChoiceField(choices=Direction.choices)
     variants = serializers.IntegerField()
     strength = serializers.FloatField()
+    variation = serializers.FloatField()
     seed = serializers.IntegerField(allow_null=True)
     seed_used = serializers.IntegerField(allow_null=True)
     face = serializers.IntegerField(allow_null=True)
     journey_frames = serializers.IntegerField()
     faces_found = serializers.IntegerField(allow_null=True)
+    faces = FaceSerializer(many=True)
+    hint = inline_serializer(
+        name="DirectionHint",
+        fields={
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "suggested_direction": serializers.ChoiceField(choices=Direction.choices),
+        },
+        allow_null=True,
+        help_text="Set when the face already looks like the direction's target.",
+    )
+    model_version = serializers.CharField(help_text="The engine version that made the results.")
     progress = inline_serializer(
         name="GenerationProgress",
         fields={"stage": serializers.CharField(), "percent": serializers.IntegerField()},
@@ -165,6 +205,7 @@ class GenerationOutputSerializer(serializers.Serializer):
     archive_url = serializers.URLField(allow_null=True)
     results = ResultSerializer(many=True)
     journey = serializers.ListField(child=serializers.URLField())
+    journey_animation_url = serializers.URLField(allow_null=True)
 
 
 def generation_payload(generation: Generation, request: HttpRequest) -> dict[str, Any]:
@@ -202,6 +243,9 @@ def generation_payload(generation: Generation, request: HttpRequest) -> dict[str
         "journey": [
             absolute("generation-journey", pk, frame.index) for frame in generation.journey.all()
         ],
+        "journey_animation_url": (
+            absolute("generation-journey-animation", pk) if generation.journey_animation else None
+        ),
     }
 
 
@@ -213,6 +257,56 @@ IMAGE_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
 DOWNLOAD_PARAMETER = OpenApiParameter(
     "download", OpenApiTypes.BOOL, description="Send as an attachment (Content-Disposition)."
 )
+
+
+class EstimateInputSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The photo to read (JPEG, PNG or WEBP).")
+
+
+class DirectionHintSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    suggested_direction = serializers.ChoiceField(choices=Direction.choices)
+
+
+class FaceEstimateSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    box = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
+    size_px = serializers.IntegerField()
+    turned = serializers.BooleanField()
+    estimate = inline_serializer(
+        name="FaceProbabilities",
+        fields={"child": serializers.FloatField(), "female": serializers.FloatField()},
+    )
+    hints = serializers.DictField(
+        child=DirectionHintSerializer(allow_null=True),
+        help_text="Per direction: a suggestion when the face already looks like its target.",
+    )
+
+
+class EstimateOutputSerializer(serializers.Serializer):
+    model_version = serializers.CharField()
+    faces = FaceEstimateSerializer(many=True)
+
+
+class EstimateApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "estimate"
+
+    @extend_schema(
+        operation_id="generation_estimate",
+        summary="Read the faces of a photo before generating: age group, sex, direction hints",
+        request={"multipart/form-data": EstimateInputSerializer},
+        responses={200: EstimateOutputSerializer, **_errors(400, 401, 413, 422, 429)},
+        tags=["generation"],
+    )
+    def post(self, request: Request) -> Response:
+        uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
+        serializer = EstimateInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise uploads.FileMissing()
+        sanitized = uploads.sanitize_upload(serializer.validated_data["file"])
+        return Response(estimate_faces(image=sanitized.image))
 
 
 class GenerateApi(APIView):
@@ -264,6 +358,7 @@ class GenerateApi(APIView):
             direction=data["direction"],
             variants=data["variants"],
             strength=data["strength"],
+            variation=data["variation"],
             seed=data["seed"],
             face_index=data["face"],
             journey_frames=data["journey"],
@@ -454,6 +549,20 @@ class GenerationJourneyApi(APIView):
     def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="journey", index=index)
+        return image_response(image, download=_wants_download(request))
+
+
+class GenerationJourneyAnimationApi(APIView):
+    @extend_schema(
+        operation_id="generation_journey_animation",
+        summary="The journey as a looping animated WebP (photo to variant 0 and back)",
+        parameters=[DOWNLOAD_PARAMETER],
+        responses={(200, "image/webp"): OpenApiTypes.BINARY, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
+        image = selectors.generation_image(generation=generation, kind="animation")
         return image_response(image, download=_wants_download(request))
 
 

@@ -4,6 +4,7 @@ from generation import api
 
 urlpatterns = [
     path("generate", api.GenerateApi.as_view(), name="generate"),
+    path("estimate", api.EstimateApi.as_view(), name="estimate"),
     path("generations", api.GenerationListApi.as_view(), name="generation-list"),
     path("generations/export", api.GenerationExportApi.as_view(), name="generation-export"),
     path("generations/<uuid:pk>", api.GenerationDetailApi.as_view(), name="generation-detail"),
@@ -16,6 +17,11 @@ urlpatterns = [
         name="generation-result",
     ),
     path("generations/<uuid:pk>/input", api.GenerationInputApi.as_view(), name="generation-input"),
+    path(
+        "generations/<uuid:pk>/journey.webp",
+        api.GenerationJourneyAnimationApi.as_view(),
+        name="generation-journey-animation",
+    ),
     path(
         "generations/<uuid:pk>/journey/<int:index>",
         api.GenerationJourneyApi.as_view(),

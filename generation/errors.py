@@ -90,3 +90,12 @@ FAILURE_ADVICE: dict[str, str] = {
     "internal_error": "This was a problem on our side. Please run the generation again.",
     "storage_unavailable": "Our storage is full at the moment. Please try again a little later.",
 }
+
+
+class FaceNotUsable(DomainError):
+    """The engine could not read a face in the photo (its own code: no_face_detected,
+    face_too_small, invalid_image)."""
+
+    code = "no_face_detected"
+    status = 422
+    message = "We couldn't find a face in that photo."

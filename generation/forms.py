@@ -8,9 +8,11 @@ from django.utils.functional import lazy
 from generation.limits import (
     DEFAULT_STRENGTH,
     DEFAULT_VARIANTS,
+    DEFAULT_VARIATION,
     MAX_FACES,
     MAX_SEED,
     MAX_VARIANTS,
+    MAX_VARIATION,
     upload_size_text,
 )
 from generation.models import Direction, Status
@@ -36,6 +38,16 @@ class GenerateForm(forms.Form):
         initial=DEFAULT_STRENGTH,
         widget=forms.NumberInput(attrs={"type": "range", "step": "0.05", "min": 0, "max": 1}),
         help_text="How far to go: 0 keeps the photo, 1 goes all the way.",
+    )
+    variation = forms.FloatField(
+        min_value=0.0,
+        max_value=MAX_VARIATION,
+        initial=DEFAULT_VARIATION,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={"type": "range", "step": "0.1", "min": 0, "max": MAX_VARIATION}
+        ),
+        help_text="How different the variants are from each other: 0 close, 2 far apart.",
     )
     seed = forms.IntegerField(
         min_value=0,

@@ -11,17 +11,26 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from generation.ml.limits import DIRECTIONS, MAX_FACES, MAX_JOURNEY_FRAMES, MAX_VARIANTS
+from generation.ml.limits import (
+    DEFAULT_VARIATION,
+    DIRECTIONS,
+    MAX_FACES,
+    MAX_JOURNEY_FRAMES,
+    MAX_VARIANTS,
+    MAX_VARIATION,
+)
 
 __all__ = [
     "DEFAULT_JOURNEY_FRAMES",
     "DEFAULT_STRENGTH",
     "DEFAULT_VARIANTS",
+    "DEFAULT_VARIATION",
     "DIRECTIONS",
     "MAX_FACES",
     "MAX_JOURNEY_FRAMES",
     "MAX_SEED",
     "MAX_VARIANTS",
+    "MAX_VARIATION",
     "MIN_IMAGE_SIDE",
     "MIN_JOURNEY_FRAMES",
     "max_upload_bytes",

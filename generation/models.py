@@ -15,7 +15,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from generation.limits import DEFAULT_STRENGTH, DEFAULT_VARIANTS, MAX_VARIANTS
+from generation.limits import (
+    DEFAULT_STRENGTH,
+    DEFAULT_VARIANTS,
+    DEFAULT_VARIATION,
+    MAX_VARIANTS,
+    MAX_VARIATION,
+)
 
 
 class Status(models.TextChoices):
@@ -81,6 +87,11 @@ class Generation(models.Model):
     strength = models.FloatField(
         default=DEFAULT_STRENGTH, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    variation = models.FloatField(
+        default=DEFAULT_VARIATION,
+        validators=[MinValueValidator(0.0), MaxValueValidator(MAX_VARIATION)],
+        help_text="How far variants spread (1 = the bridge's own spread).",
+    )
     seed = models.BigIntegerField(
         null=True, blank=True, help_text="Requested seed; empty = random."
     )
@@ -98,6 +109,10 @@ class Generation(models.Model):
 
     # What happened.
     seed_used = models.BigIntegerField(null=True, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+    # The engine's advice when the face already looks like the target (see direction_hint).
+    hint = models.JSONField(default=dict, blank=True)
+    journey_animation = models.CharField(max_length=255, blank=True)
     faces_found = models.PositiveSmallIntegerField(null=True, blank=True)
     faces = models.JSONField(default=list, blank=True)
     stage = models.CharField(max_length=20, blank=True)  # a Stage value
@@ -157,7 +172,7 @@ class Generation(models.Model):
 
     def file_names(self) -> list[str]:
         """Every storage name this job owns (input, thumbnail, results, frames)."""
-        names = [self.input_image, self.thumbnail]
+        names = [self.input_image, self.thumbnail, self.journey_animation]
         for result in self.results.all():
             names.extend([result.composite, result.crop])
         names.extend(frame.image for frame in self.journey.all())

@@ -15,7 +15,7 @@ IMAGE_CACHE_CONTROL = "private, max-age=3600"
 def image_response(image: StoredImage, *, download: bool) -> FileResponse:
     response = FileResponse(
         open_stored(image.name),
-        content_type="image/jpeg",
+        content_type=image.content_type,
         as_attachment=download,
         filename=image.filename,
     )

@@ -46,32 +46,51 @@ def generation_get(*, owner: User, generation_id: UUID | str) -> Generation:
 class StoredImage:
     name: str  # storage name
     filename: str  # what the person's browser saves it as
+    content_type: str = "image/jpeg"
 
 
-FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey")
+FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey", "animation")
 
 
 def generation_image(*, generation: Generation, kind: str, index: int = 0) -> StoredImage:
     """The stored image of one kind of a job, or 404."""
     short_id = str(generation.pk)[:8]
+    found: StoredImage | None = None
     if kind == "input":
-        return StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg")
-    if kind == "thumbnail" and generation.thumbnail:
-        return StoredImage(generation.thumbnail, f"lightsb-{short_id}-thumb.jpg")
-    if kind in ("composite", "crop"):
-        for result in generation.results.all():
-            if result.variant_index == index:
-                name = result.composite if kind == "composite" else result.crop
-                if name:
-                    suffix = "" if kind == "composite" else "-face"
-                    return StoredImage(
-                        name, f"lightsb-{short_id}-{generation.direction}-{index}{suffix}.jpg"
-                    )
-    if kind == "journey":
-        for frame in generation.journey.all():
-            if frame.index == index:
-                return StoredImage(frame.image, f"lightsb-{short_id}-journey-{index:02d}.jpg")
-    raise Http404("No such image.")
+        found = StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg")
+    elif kind == "thumbnail" and generation.thumbnail:
+        found = StoredImage(generation.thumbnail, f"lightsb-{short_id}-thumb.jpg")
+    elif kind == "animation" and generation.journey_animation:
+        found = StoredImage(
+            generation.journey_animation, f"lightsb-{short_id}-journey.webp", "image/webp"
+        )
+    elif kind in ("composite", "crop"):
+        found = _result_image(generation, kind, index, short_id)
+    elif kind == "journey":
+        found = next(
+            (
+                StoredImage(frame.image, f"lightsb-{short_id}-journey-{index:02d}.jpg")
+                for frame in generation.journey.all()
+                if frame.index == index
+            ),
+            None,
+        )
+    if found is None or not found.name:
+        raise Http404("No such image.")
+    return found
+
+
+def _result_image(
+    generation: Generation, kind: str, index: int, short_id: str
+) -> StoredImage | None:
+    for result in generation.results.all():
+        if result.variant_index == index:
+            name = result.composite if kind == "composite" else result.crop
+            suffix = "" if kind == "composite" else "-face"
+            return StoredImage(
+                name, f"lightsb-{short_id}-{generation.direction}-{index}{suffix}.jpg"
+            )
+    return None
 
 
 def open_stored(name: str) -> IO[bytes]:
@@ -115,11 +134,15 @@ def generation_summary(generation: Generation) -> dict[str, Any]:
         "direction": generation.direction,
         "variants": generation.variants,
         "strength": generation.strength,
+        "variation": generation.variation,
         "seed": generation.seed,
         "seed_used": generation.seed_used,
         "face": generation.face_index,
         "journey_frames": generation.journey_frames,
         "faces_found": generation.faces_found,
+        "faces": generation.faces,
+        "hint": generation.hint or None,
+        "model_version": generation.model_version,
         "timings": generation.timings,
         "processing_seconds": generation.processing_seconds,
         "error": _failure(generation),

@@ -34,9 +34,18 @@ def storage_name(
     return f"{folder}/{kind}-{uuid.uuid4().hex}.{extension}"
 
 
-def store(*, owner_id: UUID | str, generation_id: UUID | str, kind: str, data: bytes) -> str:
+def store(
+    *,
+    owner_id: UUID | str,
+    generation_id: UUID | str,
+    kind: str,
+    data: bytes,
+    extension: str = "jpg",
+) -> str:
     """Write one file of a job; raises ``StorageUnavailable`` when the storage refuses it."""
-    name = storage_name(owner_id=owner_id, generation_id=generation_id, kind=kind)
+    name = storage_name(
+        owner_id=owner_id, generation_id=generation_id, kind=kind, extension=extension
+    )
     try:
         return default_storage.save(name, ContentFile(data))
     except OSError as error:

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from generation import archives, selectors, services, uploads
 from generation.errors import FAILURE_ADVICE
+from generation.estimate import estimate_faces
 from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
-from generation.limits import DEFAULT_JOURNEY_FRAMES
+from generation.limits import DEFAULT_JOURNEY_FRAMES, DEFAULT_VARIATION
 from generation.models import Generation, Status
 from generation.responses import image_response, zip_response
 from lightsb_site.api_errors import DomainError
@@ -62,6 +63,7 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
             direction=data["direction"],
             variants=data["variants"],
             strength=data["strength"],
+            variation=DEFAULT_VARIATION if data["variation"] is None else data["variation"],
             seed=data["seed"],
             face_index=data["face"],
             journey_frames=DEFAULT_JOURNEY_FRAMES if data["journey"] else 0,
@@ -93,6 +95,19 @@ def progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
         # The upload is still on its way (or was refused; the post itself says why).
         return JsonResponse({"status": "pending", "percent": 0, "finished": False})
     return JsonResponse(_status_payload(generation))
+
+
+@login_required
+@require_POST
+def estimate(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The engine's reading of a chosen photo (faces, age group, sex, direction hints), so the
+    page can suggest a fitting direction before anything is uploaded for good."""
+    try:
+        uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
+        sanitized = uploads.sanitize_upload(request.FILES.get("file"))
+        return JsonResponse(estimate_faces(image=sanitized.image))
+    except DomainError as error:
+        return JsonResponse(error.as_dict(), status=error.status)
 
 
 @login_required

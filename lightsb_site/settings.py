@@ -244,6 +244,7 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "20/hour"),
         "login": os.environ.get("THROTTLE_LOGIN", "60/min"),
         "refresh": os.environ.get("THROTTLE_REFRESH", "120/min"),
+        "estimate": os.environ.get("THROTTLE_ESTIMATE", "30/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

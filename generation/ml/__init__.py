@@ -15,7 +15,7 @@ from .errors import (
     NoFaceFound,
     TranslationCanceled,
 )
-from .limits import DIRECTIONS, MAX_FACES, MAX_JOURNEY_FRAMES, MAX_VARIATION, MAX_VARIANTS
+from .limits import DIRECTIONS, MAX_FACES, MAX_JOURNEY_FRAMES, MAX_VARIANTS, MAX_VARIATION
 from .results import FaceEstimate, FaceInfo, TranslationResult, VariantOutput, direction_hint
 
 if TYPE_CHECKING:

@@ -72,6 +72,7 @@ class ShapeTextureSpace:
             units = torch.eye(count)
             maps = self._texture_difference(units)
             maps = band_limit(maps, self.texture_mask, BAND_SIGMA)
+            maps = maps * skin_only(self.frame_points[:73])[None, ..., None]
             self._change_basis = maps.reshape(count, -1).contiguous()
         return self._change_basis
 
@@ -207,6 +208,21 @@ def texture_mask(mean_shape: np.ndarray) -> torch.Tensor:
     rows = torch.arange(FRAME_SIZE, dtype=torch.float32) + 0.5
     fade = ((rows - top) / max(brow - top, 1.0)).clamp(0, 1)
     return mask * fade[:, None]
+
+
+def skin_only(dense: np.ndarray) -> torch.Tensor:
+    """1 on the face's skin, 0 over the eyes, brows and lips (feathered): a texture change
+    there would add the mean face's features beside the person's own (doubled brows)."""
+    from .render import feature_holes
+
+    scale = 4
+    canvas = Image.new("L", (FRAME_SIZE * scale, FRAME_SIZE * scale), 255)
+    draw = ImageDraw.Draw(canvas)
+    for hole in feature_holes(dense):
+        draw.polygon([tuple(p * scale) for p in hole], fill=0)
+    canvas = canvas.resize((FRAME_SIZE, FRAME_SIZE), Image.Resampling.BOX)
+    canvas = canvas.filter(ImageFilter.GaussianBlur(radius=FRAME_SIZE * 0.02))
+    return torch.from_numpy(np.asarray(canvas, dtype=np.float32) / 255)
 
 
 def band_limit(change: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -43,9 +43,9 @@ CROP_OUTPUT_SIZE = 256
 JOURNEY_MAX_SIDE = 1024  # journey frames are for watching the change, not for printing
 # How a direction uses the skin edits the linear texture cannot express (per unit of strength).
 SKIN_EDITS = {
-    "adult_to_child": {"smoothing": 0.75, "beard_removal": 1.0},
+    "adult_to_child": {"smoothing": 0.6, "beard_removal": 1.0},
     "child_to_adult": {},
-    "male_to_female": {"beard_removal": 1.0, "smoothing": 0.4},
+    "male_to_female": {"beard_removal": 1.0, "smoothing": 0.3},
     "female_to_male": {"stubble": 1.0, "lip_tone": 0.8},
 }
 # Children's features sit lower in a larger head: the inner face is scaled about the top of

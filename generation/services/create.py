@@ -23,10 +23,12 @@ from generation.images import make_thumbnail
 from generation.limits import (
     DEFAULT_STRENGTH,
     DEFAULT_VARIANTS,
+    DEFAULT_VARIATION,
     MAX_FACES,
     MAX_JOURNEY_FRAMES,
     MAX_SEED,
     MAX_VARIANTS,
+    MAX_VARIATION,
     MIN_JOURNEY_FRAMES,
 )
 from generation.models import Direction, Generation
@@ -44,6 +46,7 @@ def generation_validate_parameters(
     seed: int | None,
     face_index: int | None,
     journey_frames: int,
+    variation: float = DEFAULT_VARIATION,
 ) -> None:
     """Raise ``InvalidGenerationParameters`` with one message per bad field."""
     errors: dict[str, list[str]] = {}
@@ -53,6 +56,8 @@ def generation_validate_parameters(
         errors["variants"] = [f"Choose between 1 and {MAX_VARIANTS} variants."]
     if not (0.0 <= strength <= 1.0) or math.isnan(strength):
         errors["strength"] = ["Strength must be between 0 and 1."]
+    if not (0.0 <= variation <= MAX_VARIATION) or math.isnan(variation):
+        errors["variation"] = [f"Variation must be between 0 and {MAX_VARIATION:g}."]
     if seed is not None and not 0 <= seed <= MAX_SEED:
         errors["seed"] = [f"The seed must be a whole number between 0 and {MAX_SEED}."]
     if face_index is not None and not 0 <= face_index < MAX_FACES:
@@ -90,6 +95,7 @@ def generation_create(
     face_index: int | None = None,
     journey_frames: int = 0,
     idempotency_key: str | None = None,
+    variation: float = DEFAULT_VARIATION,
 ) -> tuple[Generation, bool]:
     """Validate an uploaded photo, store a clean copy and queue a job for it.
 
@@ -105,6 +111,7 @@ def generation_create(
         seed=seed,
         face_index=face_index,
         journey_frames=journey_frames,
+        variation=variation,
     )
     if idempotency_key:
         existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
@@ -121,6 +128,7 @@ def generation_create(
         face_index=face_index,
         journey_frames=journey_frames,
         idempotency_key=idempotency_key or "",
+        variation=variation,
     )
 
 
@@ -139,6 +147,7 @@ def _create_job(
     face_index: int | None,
     journey_frames: int,
     idempotency_key: str,
+    variation: float,
 ) -> tuple[Generation, bool]:
     stored: list[str] = []
 
@@ -166,6 +175,7 @@ def _create_job(
                 direction=direction,
                 variants=variants,
                 strength=strength,
+                variation=variation,
                 seed=seed,
                 face_index=face_index,
                 journey_frames=journey_frames,
@@ -214,6 +224,7 @@ def generation_rerun(
         seed=seed,
         face_index=source.face_index,
         journey_frames=source.journey_frames,
+        variation=source.variation,
     )
     with default_storage.open(source.input_image, "rb") as handle:
         data = handle.read()
@@ -230,5 +241,6 @@ def generation_rerun(
         face_index=source.face_index,
         journey_frames=source.journey_frames,
         idempotency_key="",
+        variation=source.variation,
     )
     return generation

@@ -32,6 +32,8 @@ from PIL import Image
 from generation import engine, storage
 from generation.errors import StorageUnavailable
 from generation.images import encode_jpeg, make_thumbnail
+from generation.ml import direction_hint
+from generation.ml.animation import journey_webp
 from generation.models import Generation, GenerationResult, JourneyFrame, Stage, Status
 from generation.services.lifecycle import finish, generation_reap_stale
 
@@ -147,6 +149,7 @@ def generation_execute(*, generation_id: uuid.UUID | str, attempt: int) -> str:
             variants=generation.variants,
             seed=generation.seed,
             strength=generation.strength,
+            variation=generation.variation,
             face_index=generation.face_index,
             journey_frames=generation.journey_frames,
             on_progress=reporter,
@@ -182,9 +185,13 @@ def _save_results(
     """Store the outputs, then end the job as succeeded; a cancel that arrived meanwhile wins."""
     stored: list[str] = []
 
-    def store(kind: str, data: bytes) -> str:
+    def store(kind: str, data: bytes, extension: str = "jpg") -> str:
         name = storage.store(
-            owner_id=generation.owner_id, generation_id=generation.pk, kind=kind, data=data
+            owner_id=generation.owner_id,
+            generation_id=generation.pk,
+            kind=kind,
+            data=data,
+            extension=extension,
         )
         stored.append(name)
         return name
@@ -215,7 +222,10 @@ def _save_results(
             )
             for index, frame in enumerate(result.journey)
         ]
+        animation = store("journey", journey_webp(result.journey), "webp") if result.journey else ""
         thumbnail = store("thumb", make_thumbnail(result.variants[0].composite)) if rows else ""
+        primary = next((f for f in result.faces if f.index == primary_face), None)
+        hint = direction_hint(result.direction, primary.estimate if primary else None)
 
         def write_rows() -> None:
             GenerationResult.objects.bulk_create(rows)
@@ -234,9 +244,18 @@ def _save_results(
                 "seed_used": result.seed,
                 "faces_found": len(result.faces),
                 "faces": [
-                    {"index": face.index, "box": list(face.box), "size_px": face.size_px}
+                    {
+                        "index": face.index,
+                        "box": list(face.box),
+                        "size_px": face.size_px,
+                        "estimate": face.estimate.as_dict() if face.estimate else None,
+                        "turned": face.turned,
+                    }
                     for face in result.faces
                 ],
+                "model_version": result.model_version,
+                "hint": hint or {},
+                "journey_animation": animation,
                 "timings": {key: round(float(value), 4) for key, value in result.timings.items()},
                 "thumbnail": thumbnail or generation.thumbnail,
             },

@@ -53,8 +53,6 @@
     var input = form.querySelector("input[type=file]");
     var dropzone = $("dropzone");
     var preview = $("preview");
-    var strength = form.querySelector("input[name=strength]");
-    var strengthValue = $("strength-value");
     var panel = $("progress-panel");
     var label = $("progress-label");
     var bar = $("progress-bar");
@@ -67,7 +65,39 @@
       if (preview.src) { URL.revokeObjectURL(preview.src); }
       preview.src = URL.createObjectURL(file);
       preview.hidden = false;
+      readFaces(file);
     }
+
+    // Ask the engine what it sees in the photo, and say so when the chosen direction would
+    // change little ("this face already looks like a child: try child -> adult").
+    var hintBox = $("direction-hint");
+    var faces = null;
+    function showHint() {
+      if (!hintBox) { return; }
+      var chosen = form.querySelector("input[name=direction]:checked");
+      var hint = faces && faces.length && chosen ? faces[0].hints[chosen.value] : null;
+      hintBox.textContent = hint ? hint.message : "";
+      hintBox.hidden = !hint;
+    }
+    function readFaces(file) {
+      faces = null;
+      showHint();
+      if (!window.fetch || !window.FormData || !form.dataset.estimateUrl) { return; }
+      var body = new FormData();
+      body.append("file", file);
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      fetch(form.dataset.estimateUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" }
+      }).then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (result) { faces = result ? result.faces : null; showHint(); })
+        .catch(function () { faces = null; });
+    }
+    form.querySelectorAll("input[name=direction]").forEach(function (radio) {
+      radio.addEventListener("change", showHint);
+    });
     input.addEventListener("change", showPreview);
 
     ["dragenter", "dragover"].forEach(function (name) {
@@ -87,9 +117,13 @@
       }
     });
 
-    if (strength && strengthValue) {
-      strength.addEventListener("input", function () { strengthValue.textContent = strength.value; });
-    }
+    [["strength", "strength-value"], ["variation", "variation-value"]].forEach(function (pair) {
+      var slider = form.querySelector("input[name=" + pair[0] + "]");
+      var readout = $(pair[1]);
+      if (slider && readout) {
+        slider.addEventListener("input", function () { readout.textContent = slider.value; });
+      }
+    });
 
     function fail(message) {
       errorBox.textContent = message;

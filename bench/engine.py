@@ -23,7 +23,6 @@ STAGES = (
     "encode",
     "transport",
     "decode_latent",
-    "fidelity",
     "composite",
     "total",
 )

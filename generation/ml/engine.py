@@ -211,8 +211,9 @@ class Engine:
         progress("composite")
         started = time.perf_counter()
         outputs = []
+        renderer = render.PhotoRenderer(rgb)
         for number, edits in enumerate(variant_edits):
-            composite = render.render(rgb, edits)
+            composite = renderer.render(edits)
             outputs.append(
                 VariantOutput(
                     index=number,
@@ -327,6 +328,7 @@ class Engine:
             size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
             small = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
         frames = []
+        renderer = render.PhotoRenderer(small)
         for frame_edits in edits:
             scaled = [
                 render.FaceEdit(
@@ -343,7 +345,7 @@ class Engine:
                 )
                 for edit in frame_edits
             ]
-            frames.append(Image.fromarray(render.render(small, scaled)))
+            frames.append(Image.fromarray(renderer.render(scaled)))
         return frames
 
     def _check_settings(

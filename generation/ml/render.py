@@ -31,7 +31,7 @@ from .warp import ThinPlateSpline, upsample_field
 
 FEATHER_INNER = 0.70  # fraction of the ring radius where the edit starts to fade
 FEATHER_OUTER = 0.97  # ... and where it is exactly zero
-GRID_CELLS = 48  # coarse grid nodes across the ring's diameter
+GRID_CELLS = 32  # coarse grid nodes across the ring's diameter (the field is smooth)
 
 
 @dataclass
@@ -105,92 +105,156 @@ def pixel_feather(region: Region, pinned: np.ndarray) -> torch.Tensor:
 
 def render(photo: np.ndarray, edits: list[FaceEdit]) -> np.ndarray:
     """A new uint8 photo with every edit applied (faces in order); (H, W, 3) in and out."""
-    canvas = np.array(photo, dtype=np.uint8, copy=True)
-    for edit in edits:
-        _render_face(canvas, edit)
-    return canvas
+    return PhotoRenderer(photo).render(edits)
 
 
-def _render_face(canvas: np.ndarray, edit: FaceEdit) -> None:
-    region, pinned = edit_region(edit.source, canvas.shape)
-    height, width = canvas.shape[:2]
-    step = max(1.0, max(region.width, region.height) / GRID_CELLS)
-    columns = max(2, int(np.ceil((region.width - 1) / step)) + 1)
-    rows = max(2, int(np.ceil((region.height - 1) / step)) + 1)
-    xs = np.linspace(region.left + 0.5, region.right - 0.5, columns)
-    ys = np.linspace(region.top + 0.5, region.bottom - 0.5, rows)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    nodes = np.stack([grid_x.ravel(), grid_y.ravel()], 1)
-    weight = feather(nodes, pinned)
+@dataclass
+class _FaceContext:
+    """What stays the same for one face across variants: its region, the coarse grid, the
+    feather and the photo's pixels there as floats."""
 
-    # One spline, two maps from the new shape: back to the input photo (the warp) and into the
-    # texture frame (where the texture change lives); the ring is pinned in both.
-    frame_ring = shapes.apply(edit.to_frame, pinned)
-    spline = ThinPlateSpline.fit(
-        np.vstack([edit.target, pinned]),
-        np.hstack([np.vstack([edit.source, pinned]), np.vstack([edit.frame_dense, frame_ring])]),
-    )
-    mapped = spline(nodes)
-    # The feather is applied per pixel after upsampling (exact zero beyond the region).
-    displacement = mapped[:, :2] - nodes
-    # Never pull pixels from beyond the photo: cap at half the distance to its border.
-    border = np.minimum.reduce(
-        [nodes[:, 0], width - nodes[:, 0], nodes[:, 1], height - nodes[:, 1]]
-    )
-    length = np.linalg.norm(displacement, axis=1)
-    limit = np.maximum(border, 0) * 0.5
-    too_far = length > limit
-    displacement[too_far] *= (limit[too_far] / np.maximum(length[too_far], 1e-9))[:, None]
-    fields = [displacement.reshape(rows, columns, 2)]
-    if edit.texture is not None:
-        size = edit.texture.shape[0]
-        frame = mapped[:, 2:] / size * 2 - 1  # grid_sample's normalised frame coordinates
-        fields.append(frame.reshape(rows, columns, 2))
-    feather_weight = pixel_feather(region, pinned)
-    dense_fields = upsample_field(np.concatenate(fields, axis=2), region.height, region.width)
+    region: Region
+    outer: Region
+    pinned: np.ndarray
+    nodes: np.ndarray
+    rows: int
+    columns: int
+    node_weight: np.ndarray
+    feather: torch.Tensor  # (h, w) per pixel
+    untouched: torch.Tensor  # (h, w) bool: feather is exactly zero
+    source: torch.Tensor  # (3, outer h, outer w) float32
+    original: torch.Tensor  # (3, h, w) float32 view of ``source``
+    border_limit: np.ndarray  # per node: how far a pixel may be pulled (half the border gap)
 
-    # Sample from the region plus a margin (displacements near the ring are small).
-    margin = int(np.ceil(np.abs(displacement * weight[:, None]).max())) + 2
-    outer = Region(
-        max(region.left - margin, 0),
-        max(region.top - margin, 0),
-        min(region.right + margin, width),
-        min(region.bottom + margin, height),
-    )
-    source = torch.from_numpy(
-        canvas[outer.top : outer.bottom, outer.left : outer.right].astype(np.float32)
-    ).permute(2, 0, 1)
-    pixel_x = torch.arange(region.left, region.right, dtype=torch.float32) + 0.5
-    pixel_y = torch.arange(region.top, region.bottom, dtype=torch.float32) + 0.5
-    source_x = pixel_x[None, :] + dense_fields[..., 0] * feather_weight - outer.left
-    source_y = pixel_y[:, None] + dense_fields[..., 1] * feather_weight - outer.top
-    grid = torch.stack([source_x / outer.width * 2 - 1, source_y / outer.height * 2 - 1], -1)
-    warped = F.grid_sample(
-        source[None], grid[None], mode="bilinear", padding_mode="border", align_corners=False
-    )[0]
-    inner_top, inner_left = region.top - outer.top, region.left - outer.left
-    original = source[
-        :, inner_top : inner_top + region.height, inner_left : inner_left + region.width
-    ]
 
-    if edit.texture is not None:
-        change = F.grid_sample(
-            edit.texture.permute(2, 0, 1)[None].float(),
-            dense_fields[..., 2:4][None],
-            mode="bilinear",
-            padding_mode="zeros",
+class PhotoRenderer:
+    """Renders edits of the same faces into one photo again and again (variants): the work
+    that does not depend on the edit is done once per face."""
+
+    def __init__(self, photo: np.ndarray) -> None:
+        self.photo = np.ascontiguousarray(photo, dtype=np.uint8)
+        self._contexts: dict[bytes, _FaceContext] = {}
+
+    def render(self, edits: list[FaceEdit]) -> np.ndarray:
+        canvas = self.photo.copy()
+        for edit in edits:
+            self._render_face(canvas, edit)
+        return canvas
+
+    def _context(self, source: np.ndarray) -> _FaceContext:
+        key = source.tobytes()
+        if key not in self._contexts:
+            self._contexts[key] = self._build_context(source)
+        return self._contexts[key]
+
+    def _build_context(self, source_points: np.ndarray) -> _FaceContext:
+        region, pinned = edit_region(source_points, self.photo.shape)
+        height, width = self.photo.shape[:2]
+        step = max(1.0, max(region.width, region.height) / GRID_CELLS)
+        columns = max(2, int(np.ceil((region.width - 1) / step)) + 1)
+        rows = max(2, int(np.ceil((region.height - 1) / step)) + 1)
+        xs = np.linspace(region.left + 0.5, region.right - 0.5, columns)
+        ys = np.linspace(region.top + 0.5, region.bottom - 0.5, rows)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        nodes = np.stack([grid_x.ravel(), grid_y.ravel()], 1)
+        border = np.minimum.reduce(
+            [nodes[:, 0], width - nodes[:, 0], nodes[:, 1], height - nodes[:, 1]]
+        )
+        # The largest pull anywhere is bounded by the face's size; sample from the region plus
+        # that margin so a pulled pixel is always there.
+        margin = int(np.ceil(0.25 * face_width(source_points))) + 2
+        outer = Region(
+            max(region.left - margin, 0),
+            max(region.top - margin, 0),
+            min(region.right + margin, width),
+            min(region.bottom + margin, height),
+        )
+        source = torch.from_numpy(
+            self.photo[outer.top : outer.bottom, outer.left : outer.right].astype(np.float32)
+        ).permute(2, 0, 1)
+        inner_top, inner_left = region.top - outer.top, region.left - outer.left
+        feather_weight = pixel_feather(region, pinned)
+        return _FaceContext(
+            region=region,
+            outer=outer,
+            pinned=pinned,
+            nodes=nodes,
+            rows=rows,
+            columns=columns,
+            node_weight=feather(nodes, pinned),
+            feather=feather_weight,
+            untouched=feather_weight <= 0,
+            source=source,
+            original=source[
+                :, inner_top : inner_top + region.height, inner_left : inner_left + region.width
+            ],
+            border_limit=np.minimum(np.maximum(border, 0) * 0.5, margin - 2),
+        )
+
+    def _render_face(self, canvas: np.ndarray, edit: FaceEdit) -> None:
+        context = self._context(edit.source)
+        region, outer, pinned = context.region, context.outer, context.pinned
+        # One spline, two maps from the new shape: back to the input photo (the warp) and into
+        # the texture frame (where the texture change lives); the ring is pinned in both.
+        frame_ring = shapes.apply(edit.to_frame, pinned)
+        spline = ThinPlateSpline.fit(
+            np.vstack([edit.target, pinned]),
+            np.hstack(
+                [np.vstack([edit.source, pinned]), np.vstack([edit.frame_dense, frame_ring])]
+            ),
+        )
+        mapped = spline(context.nodes)
+        displacement = mapped[:, :2] - context.nodes
+        # Never pull pixels from beyond the photo (or the sampled margin).
+        length = np.linalg.norm(displacement, axis=1) * context.node_weight
+        too_far = length > context.border_limit
+        displacement[too_far] *= (
+            context.border_limit[too_far] / np.maximum(length[too_far], 1e-9)
+        )[:, None]
+        fields = [displacement.reshape(context.rows, context.columns, 2)]
+        if edit.texture is not None:
+            size = edit.texture.shape[0]
+            frame = mapped[:, 2:] / size * 2 - 1  # grid_sample's normalised frame coordinates
+            fields.append(frame.reshape(context.rows, context.columns, 2))
+        # The feather is applied per pixel after upsampling (exact zero beyond the region).
+        dense_fields = upsample_field(np.concatenate(fields, axis=2), region.height, region.width)
+        feather_weight = context.feather
+        pixel_x = torch.arange(region.left, region.right, dtype=torch.float32) + 0.5
+        pixel_y = torch.arange(region.top, region.bottom, dtype=torch.float32) + 0.5
+        source_x = (pixel_x[None, :] + dense_fields[..., 0] * feather_weight - outer.left) * (
+            2 / outer.width
+        ) - 1
+        source_y = (pixel_y[:, None] + dense_fields[..., 1] * feather_weight - outer.top) * (
+            2 / outer.height
+        ) - 1
+        grid = torch.stack([source_x, source_y], -1)
+        # Bicubic keeps the photo's own detail (bilinear softens every sub-pixel shift).
+        warped = F.grid_sample(
+            context.source[None],
+            grid[None],
+            mode="bicubic",
+            padding_mode="border",
             align_corners=False,
         )[0]
-        warped = warped + change * 127.5 * feather_weight[None]
+        if edit.texture is not None:
+            change = F.grid_sample(
+                edit.texture.permute(2, 0, 1)[None].float(),
+                dense_fields[..., 2:4][None],
+                mode="bilinear",
+                padding_mode="zeros",
+                align_corners=False,
+            )[0]
+            warped.add_(change.mul_(feather_weight[None] * 127.5))
 
-    local = edit.target - [region.left, region.top]
-    if edit.beard_removal > 0 or edit.stubble > 0 or edit.smoothing > 0 or edit.lip_tone > 0:
-        warped = _skin_edits(warped, local, edit, feather_weight)
-    # Where the feather is zero the photo is copied, not resampled: bit-identical outside.
-    result = torch.where(feather_weight[None] > 0, warped.round_().clamp_(0, 255), original)
-    canvas[region.top : region.bottom, region.left : region.right] = (
-        result.to(torch.uint8).permute(1, 2, 0).numpy()
-    )
+        local = edit.target - [region.left, region.top]
+        if edit.beard_removal > 0 or edit.stubble > 0 or edit.smoothing > 0 or edit.lip_tone > 0:
+            warped = _skin_edits(warped, local, edit, feather_weight)
+        # Where the feather is zero the photo is copied, not resampled: bit-identical outside.
+        result = warped.round_().clamp_(0, 255)
+        result[:, context.untouched] = context.original[:, context.untouched]
+        canvas[region.top : region.bottom, region.left : region.right] = (
+            result.to(torch.uint8).permute(1, 2, 0).numpy()
+        )
 
 
 # -- skin edits ------------------------------------------------------------------------------

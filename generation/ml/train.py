@@ -47,16 +47,16 @@ class TrainingSettings:
     # Rendering calibration, chosen by looking at unseen faces and real photos (MODEL_CARD.md).
     shape_gain: dict[str, float] = field(
         default_factory=lambda: {
-            "adult_to_child": 1.5,
-            "child_to_adult": 1.8,
+            "adult_to_child": 1.9,
+            "child_to_adult": 2.6,
             "male_to_female": 2.0,
             "female_to_male": 1.8,
         }
     )
     texture_gain: dict[str, float] = field(
         default_factory=lambda: {
-            "adult_to_child": 1.5,
-            "child_to_adult": 1.5,
+            "adult_to_child": 2.0,
+            "child_to_adult": 2.2,
             "male_to_female": 1.8,
             "female_to_male": 1.5,
         }

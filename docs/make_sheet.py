@@ -1,4 +1,4 @@
-"""Before/after sheet of the engine: input, then each direction, plain decoding vs fidelity.
+"""Before/after sheet of the engine: the input, then each direction, close-ups of the face.
 
     .venv/bin/python docs/make_sheet.py                 # writes docs/engine-sheet.png
     .venv/bin/python docs/make_sheet.py --utkface ../shared/datasets/utkface/images \\
@@ -64,7 +64,7 @@ def utkface_rows(folder: Path, count: int) -> list[tuple[str, Image.Image]]:
 
 def build(rows: list[tuple[str, Image.Image]]) -> Image.Image:
     engine = load_engine()
-    columns = ["input"] + [f"{d} plain" for d in DIRECTIONS[:1]] + list(DIRECTIONS)
+    columns = ["input", *DIRECTIONS]
     header = 24
     sheet = Image.new("RGB", (TILE * len(columns), header + TILE * len(rows)), "white")
     draw = ImageDraw.Draw(sheet)
@@ -73,18 +73,12 @@ def build(rows: list[tuple[str, Image.Image]]) -> Image.Image:
     for row, (label, photo) in enumerate(rows):
         top = header + row * TILE
         tiles = []
-        first = engine.translate(
-            photo, direction=DIRECTIONS[0], variants=1, seed=SEED, face_index=0
-        )
-        tiles.append(first.input_crops[0][1])
-        plain = engine.translate(
-            photo, direction=DIRECTIONS[0], variants=1, seed=SEED, face_index=0, fidelity=False
-        )
-        tiles.append(plain.variants[0].crops[0][1])
         for direction in DIRECTIONS:
             result = engine.translate(
                 photo, direction=direction, variants=1, seed=SEED, face_index=0
             )
+            if not tiles:
+                tiles.append(result.input_crops[0][1])
             tiles.append(result.variants[0].crops[0][1])
         for column, tile in enumerate(tiles):
             sheet.paste(tile.resize((TILE, TILE), Image.Resampling.LANCZOS), (column * TILE, top))

@@ -39,6 +39,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generation import engine, uploads
+from generation.limits import check_job_cost
 from generation.models import (
     FINISHED_STATUSES,
     MAX_FACES,
@@ -77,6 +78,14 @@ class GenerationNotCancelable(DomainError):
     code = "not_cancelable"
     status = 409
     message = "This generation has already finished, so it can no longer be canceled."
+
+
+class GenerationGone(DomainError):
+    """The job (or its owner's account) was deleted while this request was working on it."""
+
+    code = "not_found"
+    status = 404
+    message = "This generation no longer exists; it was deleted."
 
 
 class GenerationNotReady(DomainError):
@@ -204,11 +213,13 @@ def _validate_parameters(
 
 
 def _check_daily_limit(*, owner: Any, now: datetime) -> None:
+    from stats.selectors import usage_accepted_since
+
+    # Counted from the append-only usage records: deleting jobs does not give the quota back.
     limit = _daily_limit()
-    recent = Generation.objects.filter(owner=owner, created_at__gt=now - DAY)
-    if recent.count() < limit:
+    accepted, oldest = usage_accepted_since(user=owner, since=now - DAY)
+    if accepted < limit:
         return
-    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
     retry_after = max(1, math.ceil(((oldest or now) + DAY - now).total_seconds()))
     raise DailyLimitReached(
         f"You have reached the limit of {limit} generations in 24 hours. "
@@ -286,12 +297,19 @@ def _create_job(
     journey_frames: int,
     idempotency_key: str | None,
 ) -> tuple[Generation, bool]:
+    check_job_cost(
+        width=sanitized.width,
+        height=sanitized.height,
+        variants=variants,
+        journey_frames=journey_frames,
+    )
     stored: list[str] = []
     try:
         with transaction.atomic():
             # One creation at a time per person: the idempotency check and the daily count
             # below are then exact, even with concurrent requests (PostgreSQL row lock).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            if get_user_model().objects.select_for_update().filter(pk=owner.pk).first() is None:
+                raise GenerationGone("Your account was deleted while the photo was uploading.")
             if idempotency_key:
                 existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
                 if existing is not None:
@@ -324,6 +342,7 @@ def _create_job(
                 input_height=sanitized.height,
                 thumbnail=thumbnail_name,
             )
+            _record_accepted(owner=owner, generation=generation)
             generation_enqueue(generation=generation)
     except IntegrityError:
         _delete_files(stored)
@@ -336,8 +355,22 @@ def _create_job(
     except BaseException:
         _delete_files(stored)
         raise
-    generation.refresh_from_db()
+    _refresh_or_gone(generation)
     return generation, True
+
+
+def _refresh_or_gone(generation: Generation) -> None:
+    """Reload a job that a concurrent request (its deletion, the account's) may have removed."""
+    try:
+        generation.refresh_from_db()
+    except Generation.DoesNotExist as error:
+        raise GenerationGone() from error
+
+
+def _record_accepted(*, owner: Any, generation: Generation) -> None:
+    from stats.services import usage_record_accept
+
+    usage_record_accept(user=owner, generation_id=generation.pk, accepted_at=generation.created_at)
 
 
 def generation_rerun(
@@ -673,10 +706,10 @@ def generation_cancel(*, generation: Generation) -> Generation:
             cancel_requested=True
         )
         if not requested:
-            generation.refresh_from_db()
+            _refresh_or_gone(generation)
             if generation.status != Status.CANCELED:
                 raise GenerationNotCancelable()
-    generation.refresh_from_db()
+    _refresh_or_gone(generation)
     return generation
 
 

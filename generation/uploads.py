@@ -20,7 +20,9 @@ from lightsb_site.api_errors import DomainError
 
 # Formats accepted, identified by Pillow from the bytes, never from the name or the client's
 # Content-Type.
-ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}
+# MPO is the multi-picture JPEG of many phone cameras (a photo plus a depth map or a second
+# view); its first frame is the photo itself, and the only one used.
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}
 STORED_QUALITY = 92
 THUMBNAIL_SIZE = (320, 320)
 
@@ -155,6 +157,8 @@ def sanitize_image_bytes(data: bytes) -> SanitizedImage:
                     f"The image has {width * height / 1e6:.0f} megapixels; at most "
                     f"{max_pixels / 1e6:.0f} are accepted. Resize it and try again."
                 )
+            if getattr(opened, "n_frames", 1) > 1:
+                opened.seek(0)  # MPO: the primary picture
             opened.load()
             oriented = ImageOps.exif_transpose(opened)
             flat = _flatten(oriented)
@@ -186,9 +190,14 @@ def sanitize_upload(upload: UploadedFile | None) -> SanitizedImage:
     return sanitize_image_bytes(data)
 
 
+def owner_folder(*, owner_id: object) -> str:
+    """Where every file of one person lives (removed with the account)."""
+    return f"generations/{owner_id}"
+
+
 def generation_folder(*, owner_id: object, generation_id: object) -> str:
     """Where every file of one job lives (so a sweep finds even files of a killed worker)."""
-    return f"generations/{owner_id}/{generation_id}"
+    return f"{owner_folder(owner_id=owner_id)}/{generation_id}"
 
 
 def storage_name(

@@ -80,7 +80,10 @@ def generator(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error(None, error.message)
         return render(request, "generation/generator.html", {"form": form}, status=status)
-    generation.refresh_from_db()
+    try:
+        generation.refresh_from_db()
+    except Generation.DoesNotExist as error:  # deleted meanwhile, from another tab
+        raise Http404("This generation was deleted.") from error
     if _wants_json(request):
         return JsonResponse(_status_payload(generation), status=201)
     return redirect("generation:detail", pk=generation.pk)

@@ -9,7 +9,7 @@ from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
-from stats.models import UsageStats
+from stats.models import UsageRecord, UsageStats
 
 
 def usage_stats_record(
@@ -40,3 +40,8 @@ def usage_stats_record(
         + (Value(seconds, output_field=FloatField()) - F("avg_processing_seconds"))
         / Cast(F("usage_count") + 1, FloatField()),
     )
+
+
+def usage_record_accept(*, user, generation_id, accepted_at: datetime) -> None:
+    """Append the record of one accepted job (what the daily quota counts)."""
+    UsageRecord.objects.create(user=user, generation_id=generation_id, accepted_at=accepted_at)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from generation import services, uploads
 from generation.models import Direction, Generation, GenerationResult, JourneyFrame, Status
 from generation.tests.conftest import stored_files
+from stats.models import UsageRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 
@@ -100,11 +101,28 @@ def test_the_daily_limit_refuses_with_429_and_says_when_to_retry(
 def test_the_daily_limit_counts_only_the_last_24_hours(user, upload, astronaut_jpeg, settings):
     settings.GENERATION_DAILY_LIMIT = 1
     old, _ = create(user, upload, astronaut_jpeg)
-    Generation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    UsageRecord.objects.filter(generation_id=old.pk).update(
+        accepted_at=timezone.now() - timedelta(hours=25)
+    )
 
     create(user, upload, astronaut_jpeg)  # allowed again
 
     assert Generation.objects.count() == 2
+
+
+def test_deleting_the_history_does_not_give_the_daily_quota_back(
+    user, upload, astronaut_jpeg, settings
+):
+    settings.GENERATION_DAILY_LIMIT = 2
+    create(user, upload, astronaut_jpeg)
+    create(user, upload, astronaut_jpeg)
+    services.generation_delete_all(owner=user)
+
+    with pytest.raises(services.DailyLimitReached):
+        create(user, upload, astronaut_jpeg)
+
+    assert Generation.objects.count() == 0
+    assert UsageRecord.objects.filter(user=user).count() == 2
 
 
 def test_a_job_is_claimed_once(user, upload, astronaut_jpeg):

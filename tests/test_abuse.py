@@ -23,10 +23,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.models import AdminAuditEntry, RateCounter, User
+from accounts.models import User
 from generation import services
 from generation.models import Generation
-from lightsb_site import rate_limit
 from tests.conftest import DUMMY
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +214,9 @@ def _parallel(count: int, action) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_3_parallel_hits_on_the_database_counter_are_all_counted():
+    from accounts.models import RateCounter
+    from lightsb_site import rate_limit
+
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is exercised on PostgreSQL (set DATABASE_URL)")
 
@@ -256,6 +258,8 @@ def test_3_twelve_parallel_registrations_let_exactly_the_limit_through(live_serv
 
 def test_3_the_redis_counter_is_atomic_too(settings):
     import redis
+
+    from lightsb_site import rate_limit
 
     url = "redis://127.0.0.1:6379/15"
     try:
@@ -374,6 +378,8 @@ def test_5_staff_cannot_set_another_accounts_password_or_edit_other_staff(
 
 
 def test_5_an_admin_sets_a_password_and_the_change_is_audited(admin_user, user):
+    from accounts.models import AdminAuditEntry
+
     client = staff_admin_client(admin_user)
 
     response = client.post(
@@ -393,6 +399,8 @@ def test_5_an_admin_sets_a_password_and_the_change_is_audited(admin_user, user):
 
 
 def test_5_staff_edits_of_ordinary_users_are_audited_with_the_fields(staff_user, user):
+    from accounts.models import AdminAuditEntry
+
     client = staff_admin_client(staff_user)
     page = client.get(f"/admin/accounts/user/{user.id}/change/")
     assert page.status_code == 200
@@ -522,6 +530,8 @@ def test_7_the_delete_form_and_api_stop_guessing_after_five_wrong_passwords(
 def test_8_deleting_the_account_leaves_no_tokens_lockout_records_counters_or_folders(
     user, password, api_login, portrait_jpeg, queued_only
 ):
+    from accounts.models import RateCounter
+
     Client().post("/accounts/login/", {"identifier": "alice", "password": password})
     tokens = api_login(user)
     Client().post("/accounts/login/", {"identifier": "alice", "password": "wrong-one-1"})

@@ -12,7 +12,6 @@ from django.utils import timezone
 from generation import services, uploads
 from generation.models import Direction, Generation, GenerationResult, JourneyFrame, Status
 from generation.tests.conftest import stored_files
-from stats.models import UsageRecord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 
@@ -99,6 +98,8 @@ def test_the_daily_limit_refuses_with_429_and_says_when_to_retry(
 
 
 def test_the_daily_limit_counts_only_the_last_24_hours(user, upload, astronaut_jpeg, settings):
+    from stats.models import UsageRecord
+
     settings.GENERATION_DAILY_LIMIT = 1
     old, _ = create(user, upload, astronaut_jpeg)
     UsageRecord.objects.filter(generation_id=old.pk).update(
@@ -113,6 +114,8 @@ def test_the_daily_limit_counts_only_the_last_24_hours(user, upload, astronaut_j
 def test_deleting_the_history_does_not_give_the_daily_quota_back(
     user, upload, astronaut_jpeg, settings
 ):
+    from stats.models import UsageRecord
+
     settings.GENERATION_DAILY_LIMIT = 2
     create(user, upload, astronaut_jpeg)
     create(user, upload, astronaut_jpeg)

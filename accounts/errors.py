@@ -5,9 +5,10 @@ from __future__ import annotations
 from lightsb_site.api_errors import DomainError
 
 
-def _attempts_left_sentence(attempts_left: int, what: str) -> str:
+def _attempts_left_sentence(attempts_left: int, what: str, pause_minutes: int) -> str:
     unit = "attempt" if attempts_left == 1 else "attempts"
-    return f"{attempts_left} {unit} left before {what} is paused for 15 minutes."
+    minutes = "minute" if pause_minutes == 1 else "minutes"
+    return f"{attempts_left} {unit} left before {what} is paused for {pause_minutes} {minutes}."
 
 
 class InvalidCredentials(DomainError):
@@ -17,11 +18,13 @@ class InvalidCredentials(DomainError):
     # The attempts left count the (identifier, address) pair, whether or not the account exists.
     message = "The email/username or password is incorrect."
 
-    def __init__(self, *, attempts_left: int | None = None):
+    def __init__(self, *, attempts_left: int | None = None, pause_minutes: int = 15):
         if attempts_left is None:
             super().__init__()
             return
-        sentence = _attempts_left_sentence(attempts_left, "logging in from this address")
+        sentence = _attempts_left_sentence(
+            attempts_left, "logging in from this address", pause_minutes
+        )
         super().__init__(f"{self.message} {sentence}", attempts_left=attempts_left)
 
 
@@ -104,11 +107,17 @@ class WrongPassword(DomainError):
     status = 400
     message = "The current password is incorrect."
 
-    def __init__(self, message: str | None = None, *, attempts_left: int | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        attempts_left: int | None = None,
+        pause_minutes: int = 15,
+    ):
         if attempts_left is None:
             super().__init__(message)
             return
-        sentence = _attempts_left_sentence(attempts_left, "this form")
+        sentence = _attempts_left_sentence(attempts_left, "this form", pause_minutes)
         super().__init__(f"{message or self.message} {sentence}", attempts_left=attempts_left)
         self.attempts_left = attempts_left
 

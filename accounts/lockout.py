@@ -117,6 +117,10 @@ def _recent_attempts(request: HttpRequest, identifier: str):
     return attempts
 
 
+def login_pause_minutes() -> int:
+    return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+
+
 def login_attempts_left(request: HttpRequest, identifier: str) -> int:
     """Failures this (identifier, address) pair may still make before it is locked."""
     failures = (
@@ -173,4 +177,6 @@ def password_check(*, user, password: str | None, message: str | None = None) ->
     left = rate.limit - count
     if left <= 0:
         raise PasswordChecksLocked(retry_after=reset)
-    raise WrongPassword(message, attempts_left=left)
+    raise WrongPassword(
+        message, attempts_left=left, pause_minutes=max(1, rate.window_seconds // 60)
+    )

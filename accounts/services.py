@@ -43,6 +43,7 @@ from accounts.lockout import (
     lockout_clear,
     lockout_retry_after,
     login_attempts_left,
+    login_pause_minutes,
     login_slowdown,
     password_check,
 )
@@ -294,7 +295,10 @@ def credentials_check(*, request: HttpRequest, identifier: str, password: str) -
     if user is None:
         if getattr(request, "axes_locked_out", False):
             raise LockedOut(retry_after=lockout_retry_after(request, {"username": identifier}))
-        raise InvalidCredentials(attempts_left=login_attempts_left(request, identifier or ""))
+        raise InvalidCredentials(
+            attempts_left=login_attempts_left(request, identifier or ""),
+            pause_minutes=login_pause_minutes(),
+        )
     return user
 
 

@@ -346,15 +346,17 @@ def test_the_directions_match_the_engine():
 
 
 def test_the_limit_message_says_how_long_to_wait(user, upload, astronaut_jpeg, settings):
+    from stats.models import UsageRecord
+
     settings.GENERATION_DAILY_LIMIT = 1
     first, _ = create(user, upload, astronaut_jpeg)
-    Generation.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - timedelta(hours=23, minutes=30)
+    UsageRecord.objects.filter(generation_id=first.pk).update(
+        accepted_at=timezone.now() - timedelta(hours=23, minutes=30)
     )
     with pytest.raises(services.DailyLimitReached) as minutes:
         create(user, upload, astronaut_jpeg)
-    Generation.objects.filter(pk=first.pk).update(
-        created_at=timezone.now() - timedelta(hours=23, minutes=59, seconds=30)
+    UsageRecord.objects.filter(generation_id=first.pk).update(
+        accepted_at=timezone.now() - timedelta(hours=23, minutes=59, seconds=30)
     )
     with pytest.raises(services.DailyLimitReached) as seconds:
         create(user, upload, astronaut_jpeg)

@@ -8,13 +8,29 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.errors import LoginSlowedDown
+from accounts.lockout import login_slowdown
 from accounts.models import AdminAuditEntry, LoginSession, Profile, User
 from accounts.services import admin_audit_record, user_delete, user_ensure_related
 from stats.models import UsageStats
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin login, slowed down like the site's own (accounts.lockout.login_slowdown)."""
+
+    def clean(self):
+        wait = login_slowdown(self.request, self.cleaned_data.get("username") or "")
+        if wait:
+            raise ValidationError(LoginSlowedDown(retry_after=wait).message, code="slowed_down")
+        return super().clean()
+
+
+admin.site.login_form = AdminLoginForm
 
 
 def _is_staff(request) -> bool:

@@ -339,8 +339,13 @@ def test_4_failures_from_many_addresses_slow_failing_addresses_but_not_a_fresh_o
     slowed = api_login(client, "alice", "bad-guess-123", "192.0.2.3")
     fresh = api_login(client, "alice", password, HOME)
 
+    admin = Client().post(
+        "/admin/login/", {"username": "alice", "password": password}, **via_proxy("192.0.2.3")
+    )
+
     assert slowed.status_code == 429
     assert slowed.json()["code"] == "login_slowed_down"
+    assert "Wait" in admin.content.decode() and "before trying again" in admin.content.decode()
     assert 1 <= int(slowed["Retry-After"]) <= settings.LOGIN_SLOWDOWN_MAX_SECONDS
     assert fresh.status_code == 200
 

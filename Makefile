@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate bench-engine loadtest clean
+.PHONY: run test test-fast lint typecheck format install migrate bench-engine loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,15 +30,24 @@ run: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+
+typecheck: install
+	LIGHTSB_TESTING=1 $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint typecheck
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || test -n "$$CHROMIUM_PATH" \
 		|| echo "NOTE: no Chromium found: the browser end-to-end tests will be SKIPPED (apt-get install chromium)"
 	LIGHTSB_TESTING=1 $(BIN)/python -m pytest
+
+# The quick loop: lint and every test but the browser and load suites, on a kept test database
+# (--create-db after a migration), without the coverage gate (a subset cannot meet it).
+test-fast: lint
+	LIGHTSB_TESTING=1 $(BIN)/python -m pytest -m "not browser and not load" --reuse-db --no-cov -q
 
 bench-engine: install
 	$(BIN)/python bench/engine.py

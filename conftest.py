@@ -75,7 +75,6 @@ def make_user(db):
         email: str | None = None,
         password: str = DEFAULT_PASSWORD,
         role: str = "user",
-        **_ignored,
     ):
         number = next(_sequence)
         username = username or f"user{number}"
@@ -163,3 +162,122 @@ def auth_api_client(user, api_login):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     client.tokens = tokens
     return client
+
+
+# --- Files, photos and generation jobs (shared by every suite) ------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A private, empty local storage folder for this test (autouse in generation/tests)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return root
+
+
+@pytest.fixture
+def queued_only(settings):
+    """Jobs are enqueued but nothing runs them (to observe the queued state)."""
+    from tests.support import DUMMY
+
+    settings.TASKS = DUMMY
+
+
+@pytest.fixture
+def immediate(settings):
+    from tests.support import IMMEDIATE
+
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture(scope="session")
+def astronaut_array():
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def astronaut_jpeg(astronaut_array) -> bytes:
+    """The astronaut of scikit-image: a real front-facing portrait."""
+    from PIL import Image
+
+    from tests.support import encode
+
+    return encode(Image.fromarray(astronaut_array), "JPEG", quality=92)
+
+
+@pytest.fixture(scope="session")
+def portrait_jpeg(astronaut_jpeg) -> bytes:
+    return astronaut_jpeg
+
+
+@pytest.fixture(scope="session")
+def blank_jpeg() -> bytes:
+    """A plain sky-blue picture: a valid photo with no face in it."""
+    from PIL import Image
+
+    from tests.support import encode
+
+    return encode(Image.new("RGB", (320, 240), (120, 170, 230)), "JPEG")
+
+
+@pytest.fixture
+def upload():
+    """Factory: an uploaded file as Django hands it to a view."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def make(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"):
+        return SimpleUploadedFile(name, data, content_type=content_type)
+
+    return make
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run the on-commit hooks (the immediate backend's job) inside a test transaction."""
+
+    def runner():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return runner
+
+
+@pytest.fixture
+def make_generation(db, media_root, settings, astronaut_jpeg, upload):
+    """Factory: a job created through the real service, queued; ``run=True`` runs the real
+    engine on it in this process and checks that it succeeded."""
+    from generation import services
+    from generation.models import Status
+    from tests.support import DUMMY
+
+    settings.TASKS = DUMMY
+
+    def make(
+        *,
+        owner,
+        photo: bytes | None = None,
+        direction: str = "adult_to_child",
+        variants: int = 2,
+        seed: int | None = 3,
+        run: bool = False,
+    ):
+        generation, _ = services.generation_create(
+            owner=owner,
+            upload=upload(photo or astronaut_jpeg, "me.jpg"),
+            direction=direction,
+            variants=variants,
+            seed=seed,
+        )
+        if run:
+            services.generation_run(generation_id=generation.pk)
+            generation.refresh_from_db()
+            assert generation.status == Status.SUCCEEDED, generation.error_message
+        return generation
+
+    return make

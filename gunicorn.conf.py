@@ -20,20 +20,15 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import tempfile
 import time
+from pathlib import Path
 
+# Gunicorn reads this file before the project is on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+from lightsb_site.env import env_bool, env_int
 
 
 def _cpu_count() -> int:
@@ -49,8 +44,8 @@ CPU_COUNT = _cpu_count()
 # --- Processes --------------------------------------------------------------------------------
 # One engine copy per worker costs memory (a few hundred MB with torch), so the default is
 # CPU count + 1 capped at 4, not the classic 2*CPU+1; threads give the concurrency instead.
-workers = _env_int("GUNICORN_WORKERS", min(CPU_COUNT + 1, 4))
-threads = _env_int("GUNICORN_THREADS", 4)
+workers = env_int("GUNICORN_WORKERS", min(CPU_COUNT + 1, 4))
+threads = env_int("GUNICORN_THREADS", 4)
 worker_class = "gthread" if threads > 1 else "sync"
 preload_app = False  # never: the engine must be loaded after the fork, per worker
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # --bind on the command line wins
@@ -58,13 +53,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # --bind on the comman
 # --- Timeouts ---------------------------------------------------------------------------------
 # The warm-up runs inside post_worker_init, before the worker's first heartbeat, so the
 # timeout must cover loading the engine (<= 2 s by contract; 60 s leaves room on a slow disk).
-timeout = _env_int("GUNICORN_TIMEOUT", 60)
-graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+timeout = env_int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
 
 # --- Recycling --------------------------------------------------------------------------------
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", max(1, max_requests // 10))
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", max(1, max_requests // 10))
 
 # --- Request limits (uploads are checked again by the views) -----------------------------------
 limit_request_line = 8190
@@ -89,7 +84,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s pid=%(p)s'
-_debug = _env_bool("DJANGO_DEBUG", True)
+_debug = env_bool("DJANGO_DEBUG", True)
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if _debug else "json").lower()
 if LOG_FORMAT == "json":
     # Gunicorn's own lines (access and error) in the same JSON shape as Django's; the formatter
@@ -130,7 +125,7 @@ def post_worker_init(worker) -> None:
     # Web processes only run jobs with the immediate backend; with the database backend the
     # db_worker processes hold the engine, so web workers skip the load unless told otherwise.
     runs_jobs = os.environ.get("TASKS_BACKEND", "immediate") != "database"
-    if not _env_bool("LIGHTSB_WARM_ENGINE", runs_jobs):
+    if not env_bool("LIGHTSB_WARM_ENGINE", runs_jobs):
         log.info("engine warm-up skipped (LIGHTSB_WARM_ENGINE=0 or jobs run in db_worker)")
         return
     try:

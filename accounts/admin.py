@@ -24,7 +24,8 @@ class AdminLoginForm(AdminAuthenticationForm):
     """The admin login, slowed down like the site's own (accounts.lockout.login_slowdown)."""
 
     def clean(self):
-        wait = login_slowdown(self.request, self.cleaned_data.get("username") or "")
+        request = self.request
+        wait = login_slowdown(request, self.cleaned_data.get("username") or "") if request else 0
         if wait:
             raise ValidationError(LoginSlowedDown(retry_after=wait).message, code="slowed_down")
         return super().clean()
@@ -56,7 +57,7 @@ class ProfileInline(admin.StackedInline):
 class UsageStatsInline(admin.StackedInline):
     model = UsageStats
     can_delete = False
-    fields = ["usage_count", "images_count", "avg_processing_seconds", "last_used_at"]
+    fields = ("usage_count", "images_count", "avg_processing_seconds", "last_used_at")
     readonly_fields = fields
     verbose_name = "usage statistics (read-only: written by generation jobs)"
 
@@ -116,7 +117,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         )
     ]
-    filter_horizontal: list = []
+    filter_horizontal = ()
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

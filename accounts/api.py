@@ -29,13 +29,15 @@ from accounts.serializers import (
 )
 from accounts.throttles import ScopedThrottle
 from accounts.tokens import SESSION_CLAIM, parse_uuid
+from lightsb_site.auth import api_user
 
 ERROR = OpenApiResponse(description="Error: {code, message, fields?}")
 
 
 def _current_session_id(request: Request) -> str | None:
     token = request.auth
-    return str(token.get(SESSION_CLAIM)) if token is not None else None
+    # A simplejwt token here (SessionBoundJWTAuthentication), not DRF's own Token model.
+    return str(token.get(SESSION_CLAIM)) if token is not None else None  # type: ignore[union-attr]
 
 
 def _set_refresh_cookie(response: Response, issued: services.IssuedSession) -> None:
@@ -162,7 +164,7 @@ class LogoutView(PublicAPIView):
 class SessionListView(APIView):
     @extend_schema(responses={200: SessionOutput(many=True), 401: ERROR}, summary="Active sessions")
     def get(self, request: Request) -> Response:
-        sessions = selectors.session_list_active(user=request.user)
+        sessions = selectors.session_list_active(user=api_user(request))
         context = {"current_session_id": _current_session_id(request)}
         return Response(SessionOutput(sessions, many=True, context=context).data)
 
@@ -170,7 +172,7 @@ class SessionListView(APIView):
 class SessionDetailView(APIView):
     @extend_schema(responses={204: None, 401: ERROR, 404: ERROR}, summary="Revoke one session")
     def delete(self, request: Request, session_id) -> Response:
-        services.session_revoke(user=request.user, session_id=session_id)
+        services.session_revoke(user=api_user(request), session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,7 +183,7 @@ class SessionRevokeAllView(APIView):
         summary="Revoke every session, this one included",
     )
     def post(self, request: Request) -> Response:
-        revoked = services.session_revoke_all(user=request.user)
+        revoked = services.session_revoke_all(user=api_user(request))
         return Response({"revoked": revoked})
 
 
@@ -210,7 +212,7 @@ class UserView(APIView):
         data = AccountDeleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_delete_confirmed(
-            user=request.user, password=data.validated_data.get("password")
+            user=api_user(request), password=data.validated_data.get("password")
         )
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response.delete_cookie(
@@ -222,7 +224,7 @@ class UserView(APIView):
 class ProfileView(APIView):
     @extend_schema(responses={200: ProfileOutput, 401: ERROR}, summary="The caller's profile")
     def get(self, request: Request) -> Response:
-        return Response(ProfileOutput(selectors.profile_get(user=request.user)).data)
+        return Response(ProfileOutput(selectors.profile_get(user=api_user(request))).data)
 
     @extend_schema(
         request=ProfileSerializer,
@@ -232,5 +234,5 @@ class ProfileView(APIView):
     def patch(self, request: Request) -> Response:
         data = ProfileSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        profile = services.profile_update(user=request.user, data=data.validated_data)
+        profile = services.profile_update(user=api_user(request), data=data.validated_data)
         return Response(ProfileOutput(profile).data)

@@ -91,9 +91,12 @@ def lockout_response(
     credentials: dict | None = None,
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: JSON 429 under /api/, the page's own answer or an HTML 429."""
-    if getattr(original_response, "lightsb_lockout_rendered", False):
+    if original_response is not None and getattr(
+        original_response, "lightsb_lockout_rendered", False
+    ):
         return original_response  # our login page already showed the lockout next to the form
     error = LockedOut(retry_after=lockout_retry_after(request, credentials))
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = json_error(error.code, error.message, 429, retry_after=error.retry_after)
     else:

@@ -32,7 +32,7 @@ ROLE_FLAGS: dict[str, tuple[bool, bool]] = {
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> User:
+    def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username__iexact=username)
 
     def _create(self, username: str, email: str, password: str | None, role: str) -> User:

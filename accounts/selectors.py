@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import LoginSession, Profile, User
+from lightsb_site.formatting import isoformat_or_none
 from stats.selectors import usage_stats_get
 
 
@@ -26,9 +27,6 @@ def session_list_active(*, user: User) -> QuerySet[LoginSession]:
 def account_export(*, user: User) -> dict[str, Any]:
     """Everything stored about the account itself, JSON-ready (for "download everything")."""
 
-    def when(value) -> str | None:
-        return value.isoformat() if value else None
-
     profile = profile_get(user=user)
     stats = usage_stats_get(user=user)
     sessions = LoginSession.objects.filter(user=user).order_by("created_at")
@@ -38,28 +36,28 @@ def account_export(*, user: User) -> dict[str, Any]:
             "username": user.username,
             "email": user.email,
             "role": user.role,
-            "created_at": when(user.created_at),
-            "last_login": when(user.last_login),
+            "created_at": isoformat_or_none(user.created_at),
+            "last_login": isoformat_or_none(user.last_login),
         },
         "profile": {
             "full_name": profile.full_name,
             "position": profile.position,
-            "date_of_birth": when(profile.date_of_birth),
+            "date_of_birth": isoformat_or_none(profile.date_of_birth),
         },
         "usage_stats": {
             "usage_count": stats.usage_count,
             "images_count": stats.images_count,
-            "last_used_at": when(stats.last_used_at),
+            "last_used_at": isoformat_or_none(stats.last_used_at),
             "avg_processing_seconds": stats.avg_processing_seconds,
         },
         "login_sessions": [
             {
                 "id": str(session.pk),
                 "kind": session.kind,
-                "created_at": when(session.created_at),
-                "last_used_at": when(session.last_used_at),
-                "expires_at": when(session.expires_at),
-                "revoked_at": when(session.revoked_at),
+                "created_at": isoformat_or_none(session.created_at),
+                "last_used_at": isoformat_or_none(session.last_used_at),
+                "expires_at": isoformat_or_none(session.expires_at),
+                "revoked_at": isoformat_or_none(session.revoked_at),
                 "user_agent": session.user_agent,
                 "ip": session.ip,
             }

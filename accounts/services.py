@@ -86,6 +86,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     username = (username or "").strip()
     email = User.objects.normalize_email((email or "").strip()).lower()
     errors: dict[str, list[str]] = {}
+    field: str | None
     for field, check in (("username", validate_username), ("email", validate_email)):
         try:
             check(username if field == "username" else email)
@@ -141,9 +142,10 @@ def admin_audit_record(
 
     The usernames are copied so the entry still reads after either account is deleted.
     """
+    actor = request.user if isinstance(request.user, User) else None
     entry = AdminAuditEntry.objects.create(
-        actor=request.user,
-        actor_username=request.user.get_username(),
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
         target=target,
         target_username=target.get_username(),
         action=action,
@@ -237,9 +239,9 @@ def _delete_lockout_records(user: User) -> None:
         model.objects.filter(username__in=names).delete()
 
 
-def _delete_owner_folder(owner_id: object) -> None:
+def _delete_owner_folder(owner_id: uuid.UUID) -> None:
     """Remove whatever is left under the account's media prefix (empty folders included)."""
-    from generation.uploads import owner_folder
+    from generation.storage import owner_folder
 
     folder = owner_folder(owner_id=owner_id)
     try:
@@ -333,7 +335,7 @@ def session_start(*, request: HttpRequest, user: User, remember_me: bool) -> Iss
         )
     # What Django's user_logged_in receivers would do, minus django-axes' access log, which
     # would create a cookie-backed Django session for a token client that never uses it.
-    update_last_login(None, user)
+    update_last_login(User, user)
     lockout_clear(request=request, user=user)
     return IssuedSession(session=session, tokens=tokens)
 
@@ -381,7 +383,9 @@ def browser_session_start(*, request: HttpRequest, user: User, remember_me: bool
     # Logging in again in a logged-in browser: the new row takes over this Django session, so
     # the earlier one is only marked ended (deleting the session would log this browser out).
     LoginSession.objects.filter(
-        id=browser_session_current_id(request), user=user, revoked_at__isnull=True
+        id=browser_session_current_id(request),  # type: ignore[misc]  # None matches no row
+        user=user,
+        revoked_at__isnull=True,
     ).update(revoked_at=timezone.now(), revoke_reason=LoginSession.RevokeReason.LOGOUT)
     if request.session.session_key is None:  # engines that only assign a key on save
         request.session.save()
@@ -389,7 +393,7 @@ def browser_session_start(*, request: HttpRequest, user: User, remember_me: bool
     session = LoginSession.objects.create(
         user=user,
         kind=LoginSession.Kind.BROWSER,
-        session_key=request.session.session_key,
+        session_key=request.session.session_key or "",  # saved above, so never empty
         last_used_at=timezone.now(),
         expires_at=request.session.get_expiry_date(),
         user_agent=user_agent,
@@ -413,7 +417,9 @@ def browser_session_rekey(*, request: HttpRequest) -> None:
     if request.session.session_key is None:
         request.session.save()
     LoginSession.objects.filter(
-        id=session_id, user=request.user, kind=LoginSession.Kind.BROWSER
+        id=session_id,
+        user=request.user,  # type: ignore[misc]  # only called for a logged-in browser
+        kind=LoginSession.Kind.BROWSER,
     ).update(session_key=request.session.session_key, last_used_at=timezone.now())
 
 
@@ -435,7 +441,7 @@ def session_refresh(*, raw_refresh: str) -> IssuedSession:
     copied somewhere: the whole session is revoked (``TokenReused``).
     """
     try:
-        token = SessionRefreshToken(raw_refresh)
+        token = SessionRefreshToken(raw_refresh)  # type: ignore[arg-type]  # simplejwt accepts the string
     except (TokenError, ValueError, TypeError, UnicodeError) as exc:
         raise TokenInvalid() from exc
     session_id = parse_uuid(token.get(SESSION_CLAIM))
@@ -506,7 +512,7 @@ def _successor_again(session: LoginSession) -> IssuedSession:
     successor = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
     if successor is None or not successor.token:
         raise SessionRevoked()
-    refresh = SessionRefreshToken(successor.token)
+    refresh = SessionRefreshToken(successor.token)  # type: ignore[arg-type]  # a string works
     access = refresh.access_token
     tokens = TokenPair(
         access=str(access),
@@ -521,7 +527,7 @@ def _successor_again(session: LoginSession) -> IssuedSession:
 def session_id_from_refresh(raw_refresh: str) -> uuid.UUID | None:
     """The session a (validly signed) refresh token belongs to, or None."""
     try:
-        token = SessionRefreshToken(raw_refresh)
+        token = SessionRefreshToken(raw_refresh)  # type: ignore[arg-type]  # simplejwt accepts the string
     except (TokenError, ValueError, TypeError, UnicodeError):
         return None
     return parse_uuid(token.get(SESSION_CLAIM))

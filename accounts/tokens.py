@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -54,7 +55,7 @@ def password_fingerprint_matches(user, value: object) -> bool:
 def refresh_lifetime(*, remember_me: bool) -> timedelta:
     if remember_me:
         return settings.REFRESH_REMEMBER_ME_LIFETIME
-    return settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    return cast(timedelta, settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"])
 
 
 def token_pair_issue(*, user, session_id: uuid.UUID, remember_me: bool) -> TokenPair:
@@ -62,7 +63,7 @@ def token_pair_issue(*, user, session_id: uuid.UUID, remember_me: bool) -> Token
     refresh = SessionRefreshToken()
     lifetime = refresh_lifetime(remember_me=remember_me)
     refresh.set_exp(from_time=refresh.current_time, lifetime=lifetime)
-    refresh[settings.SIMPLE_JWT["USER_ID_CLAIM"]] = str(user.id)
+    refresh[str(settings.SIMPLE_JWT["USER_ID_CLAIM"])] = str(user.id)
     refresh[SESSION_CLAIM] = str(session_id)
     refresh[PASSWORD_CLAIM] = password_fingerprint(user)
     access = refresh.access_token

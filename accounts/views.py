@@ -30,6 +30,7 @@ from accounts.forms import (
     apply_validation_error,
 )
 from accounts.throttles import throttle_hit, throttled_page
+from lightsb_site.auth import AuthenticatedHttpRequest
 from stats.selectors import usage_summary
 
 BACKEND = "accounts.backends.EmailOrUsernameBackend"
@@ -106,7 +107,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "next": _safe_next(request) or ""}
     response = render(request, "accounts/login.html", context, status=status)
     if locked:
-        response.lightsb_lockout_rendered = True  # accounts.lockout keeps this page
+        response.lightsb_lockout_rendered = True  # type: ignore[attr-defined]  # read by lockout
     return response
 
 
@@ -119,7 +120,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "profile": selectors.profile_get(user=request.user),
         "summary": usage_summary(user=request.user),
@@ -129,7 +130,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = selectors.profile_get(user=request.user)
     initial = {
         "full_name": current.full_name,
@@ -151,7 +152,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     locked_status = None
     if request.method == "POST" and form.is_valid():
@@ -182,7 +183,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None)
     locked_status = None
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,7 @@ class GenerationResultInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Generation | None = None) -> bool:
         return False
 
 
@@ -52,7 +52,7 @@ class GenerationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Generation | None = None) -> bool:
         return False
 
     def delete_model(self, request: HttpRequest, obj: Generation) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -20,15 +22,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from generation import selectors, services, uploads
-from generation.models import (
+from generation import archives, selectors, services, uploads
+from generation.limits import (
+    DEFAULT_JOURNEY_FRAMES,
+    DEFAULT_STRENGTH,
+    DEFAULT_VARIANTS,
     MAX_FACES,
     MAX_JOURNEY_FRAMES,
+    MAX_SEED,
     MAX_VARIANTS,
-    Direction,
-    Generation,
-    Status,
+    MIN_JOURNEY_FRAMES,
+    upload_size_text,
 )
+from generation.models import Direction, Generation, Status
+from generation.responses import image_response, zip_response
+from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(
     name="GenerationError",
@@ -49,7 +57,7 @@ def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
         401: "Not authenticated.",
         404: "Not found (or not yours).",
         409: "Conflict with the job's current state.",
-        413: "File larger than 10 MB.",
+        413: f"File larger than {upload_size_text()}.",
         429: "Daily limit reached; see retry_after.",
     }
     return {
@@ -58,26 +66,33 @@ def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
 
 
 @extend_schema_field(
-    {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 16}, {"type": "boolean"}]}
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": MAX_JOURNEY_FRAMES},
+            {"type": "boolean"},
+        ]
+    }
 )
 class JourneyField(serializers.Field):
-    """Journey frames: 0 (none), 2..16, or a boolean (true = 8 frames)."""
+    """Journey frames: 0 (none), MIN..MAX_JOURNEY_FRAMES, or a boolean (true = the default)."""
 
     default_error_messages = {
-        "invalid": f"Use 0, a number from 2 to {MAX_JOURNEY_FRAMES}, true or false.",
+        "invalid": (
+            f"Use 0, a number from {MIN_JOURNEY_FRAMES} to {MAX_JOURNEY_FRAMES}, true or false."
+        ),
     }
 
-    def to_internal_value(self, data: Any) -> int:
+    def to_internal_value(self, data: object) -> int:
         text = str(data).strip().lower()
         if text in ("true", "yes", "on"):
-            return 8
+            return DEFAULT_JOURNEY_FRAMES
         if text in ("", "false", "no", "off"):
             return 0
         try:
             frames = int(text)
         except ValueError:
             self.fail("invalid")
-        if frames != 0 and not 2 <= frames <= MAX_JOURNEY_FRAMES:
+        if frames != 0 and not MIN_JOURNEY_FRAMES <= frames <= MAX_JOURNEY_FRAMES:
             self.fail("invalid")
         return frames
 
@@ -86,12 +101,19 @@ class JourneyField(serializers.Field):
 
 
 class GenerateInputSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="JPEG, PNG or WEBP photo, at most 10 MB, 40 MP.")
+    file = serializers.FileField(
+        help_text=(
+            f"JPEG, PNG or WEBP photo, at most {upload_size_text()}, "
+            f"{settings.GENERATION_MAX_PIXELS / 1e6:g} MP."
+        )
+    )
     direction = serializers.ChoiceField(choices=Direction.choices)
-    variants = serializers.IntegerField(min_value=1, max_value=MAX_VARIANTS, default=4)
-    strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=1.0)
+    variants = serializers.IntegerField(
+        min_value=1, max_value=MAX_VARIANTS, default=DEFAULT_VARIANTS
+    )
+    strength = serializers.FloatField(min_value=0.0, max_value=1.0, default=DEFAULT_STRENGTH)
     seed = serializers.IntegerField(
-        min_value=0, max_value=2**31 - 1, required=False, allow_null=True, default=None
+        min_value=0, max_value=MAX_SEED, required=False, allow_null=True, default=None
     )
     face = serializers.IntegerField(
         min_value=0,
@@ -99,7 +121,7 @@ class GenerateInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Only this face (0 = largest). Leave out for every face (at most 8).",
+        help_text=f"Only this face (0 = largest). Leave out for every face (at most {MAX_FACES}).",
     )
     journey = JourneyField(required=False, default=0)
 
@@ -187,23 +209,6 @@ def _serialize(generation: Generation, request: HttpRequest) -> dict[str, Any]:
     return GenerationOutputSerializer(generation_payload(generation, request)).data
 
 
-def _image_response(image: selectors.StoredImage, *, download: bool) -> FileResponse:
-    response = FileResponse(
-        selectors.open_stored(image.name),
-        content_type="image/jpeg",
-        as_attachment=download,
-        filename=image.filename,
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def _zip_response(archive: Any, filename: str) -> FileResponse:
-    return FileResponse(
-        archive, content_type="application/zip", as_attachment=True, filename=filename
-    )
-
-
 IMAGE_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
 DOWNLOAD_PARAMETER = OpenApiParameter(
     "download", OpenApiTypes.BOOL, description="Send as an attachment (Content-Disposition)."
@@ -254,7 +259,7 @@ class GenerateApi(APIView):
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         generation, created = services.generation_create(
-            owner=request.user,
+            owner=api_user(request),
             upload=data["file"],
             direction=data["direction"],
             variants=data["variants"],
@@ -264,7 +269,7 @@ class GenerateApi(APIView):
             journey_frames=data["journey"],
             idempotency_key=idempotency_key,
         )
-        generation = selectors.generation_get(owner=request.user, generation_id=generation.pk)
+        generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
         body = _serialize(generation, request)
         headers = {"Location": body["url"]}
         if not created:
@@ -284,6 +289,22 @@ PaginatedGenerationSerializer = inline_serializer(
         "results": GenerationOutputSerializer(many=True),
     },
 )
+
+
+def _choice_field(choices: type[Direction] | type[Status]) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=choices.choices,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": f"Choose one of: {', '.join(choices.values)}."},
+    )
+
+
+class GenerationListFilterSerializer(serializers.Serializer):
+    """The list's query: optional direction and status (empty = any)."""
+
+    direction = _choice_field(Direction)
+    status = _choice_field(Status)
 
 
 class GenerationPagination(PageNumberPagination):
@@ -306,19 +327,17 @@ class GenerationListApi(APIView):
         tags=["generation"],
     )
     def get(self, request: Request) -> Response:
-        direction = request.query_params.get("direction") or None
-        state = request.query_params.get("status") or None
-        errors = {}
-        if direction and direction not in Direction.values:
-            errors["direction"] = [f"Choose one of: {', '.join(Direction.values)}."]
-        if state and state not in Status.values:
-            errors["status"] = [f"Choose one of: {', '.join(Status.values)}."]
-        if errors:
-            raise services.InvalidGenerationParameters(fields=errors)
-        queryset = selectors.generation_list(owner=request.user, direction=direction, status=state)
+        filters = GenerationListFilterSerializer(data=request.query_params)
+        if not filters.is_valid():
+            raise services.InvalidGenerationParameters(fields=filters.errors)
+        queryset = selectors.generation_list(
+            owner=api_user(request),
+            direction=filters.validated_data.get("direction") or None,
+            status=filters.validated_data.get("status") or None,
+        )
         paginator = GenerationPagination()
         page = paginator.paginate_queryset(queryset.prefetch_related("journey"), request, view=self)
-        return paginator.get_paginated_response([_serialize(item, request) for item in page])
+        return paginator.get_paginated_response([_serialize(item, request) for item in page or []])
 
     @extend_schema(
         operation_id="generation_delete_all",
@@ -333,7 +352,7 @@ class GenerationListApi(APIView):
         tags=["generation"],
     )
     def delete(self, request: Request) -> Response:
-        deleted = services.generation_delete_all(owner=request.user)
+        deleted = services.generation_delete_all(owner=api_user(request))
         return Response({"deleted": deleted})
 
 
@@ -350,7 +369,9 @@ class GenerationExportApi(APIView):
         tags=["generation"],
     )
     def get(self, request: Request) -> FileResponse:
-        return _zip_response(selectors.generation_export(owner=request.user), "lightsb-export.zip")
+        return zip_response(
+            archives.generation_export(owner=api_user(request)), archives.EXPORT_FILENAME
+        )
 
 
 class GenerationDetailApi(APIView):
@@ -360,8 +381,8 @@ class GenerationDetailApi(APIView):
         responses={200: GenerationOutputSerializer, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         return Response(_serialize(generation, request))
 
     @extend_schema(
@@ -370,8 +391,8 @@ class GenerationDetailApi(APIView):
         responses={204: None, **_errors(401, 404)},
         tags=["generation"],
     )
-    def delete(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def delete(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         services.generation_delete(generation=generation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -384,8 +405,8 @@ class GenerationCancelApi(APIView):
         responses={200: GenerationOutputSerializer, **_errors(401, 404, 409)},
         tags=["generation"],
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def post(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         generation = services.generation_cancel(generation=generation)
         return Response(_serialize(generation, request))
 
@@ -401,11 +422,11 @@ class GenerationResultApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         kind = "crop" if request.query_params.get("kind") == "crop" else "composite"
         image = selectors.generation_image(generation=generation, kind=kind, index=index)
-        return _image_response(image, download=_wants_download(request))
+        return image_response(image, download=_wants_download(request))
 
 
 class GenerationInputApi(APIView):
@@ -416,10 +437,10 @@ class GenerationInputApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="input")
-        return _image_response(image, download=_wants_download(request))
+        return image_response(image, download=_wants_download(request))
 
 
 class GenerationJourneyApi(APIView):
@@ -430,10 +451,10 @@ class GenerationJourneyApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any, index: int) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="journey", index=index)
-        return _image_response(image, download=_wants_download(request))
+        return image_response(image, download=_wants_download(request))
 
 
 class GenerationArchiveApi(APIView):
@@ -443,12 +464,9 @@ class GenerationArchiveApi(APIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401, 404, 409)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: Any) -> FileResponse:
-        generation = selectors.generation_get(owner=request.user, generation_id=pk)
-        if generation.status != Status.SUCCEEDED:
-            raise services.GenerationNotReady()
-        archive = selectors.generation_archive(generations=[generation], single=True)
-        return _zip_response(archive, f"lightsb-{str(generation.pk)[:8]}.zip")
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
+        return zip_response(*archives.generation_results_archive(generation=generation))
 
 
 def _wants_download(request: Request) -> bool:

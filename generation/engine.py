@@ -1,35 +1,37 @@
-"""The one module on the Django side that talks to ``generation.ml``.
+"""The one module on the Django side that loads ``generation.ml``'s engine.
 
-The engine is loaded once per process (``generation.ml.load_engine`` is cached on the weights
-path) and warmed by gunicorn's ``post_worker_init`` hook through :func:`warm_up`; it is never
-loaded at import time, so ``manage.py migrate`` does not import torch.
+The engine is loaded once per process (and per weights folder): the first call of
+:func:`get_engine` loads it, which is also when torch's thread count is set, once; gunicorn's
+``post_worker_init`` calls :func:`warm_up` so that the first job does not wait. Nothing is
+loaded at import time, so ``manage.py migrate`` does not import torch. Callers use the returned
+``Engine`` directly (``get_engine().translate(...)``) and catch ``generation.ml``'s errors.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from PIL import Image
-
-    from generation.ml import Engine, TranslationResult
+    from generation.ml import Engine
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, int], None]
+
+@functools.cache
+def _load(weights_dir: str) -> Engine:
+    from generation.ml import load_engine
+
+    return load_engine(weights_dir or None)
 
 
 def get_engine() -> Engine:
     """The process-wide engine (loaded on first use, then reused)."""
-    from generation.ml import load_engine
-
-    weights_dir = getattr(settings, "GENERATION_WEIGHTS_DIR", "") or None
-    return load_engine(weights_dir)
+    return _load(settings.GENERATION_WEIGHTS_DIR)
 
 
 def warm_up() -> dict[str, Any]:
@@ -38,44 +40,3 @@ def warm_up() -> dict[str, Any]:
     info = get_engine().info()
     logger.info("engine ready in %.2fs: %s", time.perf_counter() - started, info)
     return info
-
-
-def engine_info() -> dict[str, Any]:
-    return get_engine().info()
-
-
-def translate(
-    *,
-    image: Image.Image,
-    direction: str,
-    variants: int,
-    seed: int | None,
-    strength: float,
-    face_index: int | None,
-    journey_frames: int,
-    on_progress: ProgressCallback | None,
-) -> TranslationResult:
-    """Run one translation; engine errors propagate as ``generation.ml.EngineError``."""
-    return get_engine().translate(
-        image,
-        direction=direction,
-        variants=variants,
-        seed=seed,
-        strength=strength,
-        face_index=face_index,
-        journey_frames=journey_frames,
-        on_progress=on_progress,
-    )
-
-
-def engine_errors() -> tuple[type[Exception], type[Exception]]:
-    """(EngineError, TranslationCanceled), imported lazily for the job runner."""
-    from generation.ml import EngineError, TranslationCanceled
-
-    return EngineError, TranslationCanceled
-
-
-def canceled_error() -> Exception:
-    from generation.ml import TranslationCanceled
-
-    return TranslationCanceled()

@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 
-from generation.models import MAX_FACES, MAX_VARIANTS, Direction, Status
+from generation.limits import (
+    DEFAULT_STRENGTH,
+    DEFAULT_VARIANTS,
+    MAX_FACES,
+    MAX_SEED,
+    MAX_VARIANTS,
+    upload_size_text,
+)
+from generation.models import Direction, Status
+
+
+def _file_help_text() -> str:
+    return f"JPEG, PNG or WEBP, up to {upload_size_text()}. A front-facing portrait works best."
 
 
 class GenerateForm(forms.Form):
     file = forms.FileField(
         label="Photo",
-        help_text="JPEG, PNG or WEBP, up to 10 MB. A front-facing portrait works best.",
+        help_text=lazy(_file_help_text, str)(),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     direction = forms.ChoiceField(
         choices=Direction.choices, initial=Direction.ADULT_TO_CHILD, widget=forms.RadioSelect
     )
-    variants = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, initial=4)
+    variants = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, initial=DEFAULT_VARIANTS)
     strength = forms.FloatField(
         min_value=0.0,
         max_value=1.0,
-        initial=1.0,
+        initial=DEFAULT_STRENGTH,
         widget=forms.NumberInput(attrs={"type": "range", "step": "0.05", "min": 0, "max": 1}),
         help_text="How far to go: 0 keeps the photo, 1 goes all the way.",
     )
     seed = forms.IntegerField(
         min_value=0,
-        max_value=2**31 - 1,
+        max_value=MAX_SEED,
         required=False,
         help_text="Optional. The same seed gives the same variants again.",
     )

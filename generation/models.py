@@ -15,6 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from generation.limits import DEFAULT_STRENGTH, DEFAULT_VARIANTS, MAX_VARIANTS
+
 
 class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -27,18 +29,40 @@ class Status(models.TextChoices):
 FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
 
 
+class Stage(models.TextChoices):
+    """Where a job is; the labels are what the generator page shows (it keeps no copy)."""
+
+    NONE = "", "Waiting for a free worker"
+    STARTING = "starting", "Starting"
+    # The engine's own stages, reported through its progress callback.
+    DETECT = "detect", "Finding faces"
+    ALIGN = "align", "Aligning faces"
+    ENCODE = "encode", "Encoding"
+    TRANSPORT = "transport", "Translating"
+    DECODE = "decode", "Decoding"
+    COMPOSITE = "composite", "Pasting into your photo"
+    SAVING = "saving", "Saving the results"
+    # Terminal: "done" is also the engine's last progress report before saving.
+    DONE = "done", "Finishing"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+def stage_label(stage: str) -> str:
+    """The label of a stage name, also of one a newer engine reports and we do not know yet."""
+    try:
+        return str(Stage(stage).label)
+    except ValueError:
+        return "Working"
+
+
 class Direction(models.TextChoices):
-    # Mirrors generation.ml.DIRECTIONS (a test keeps them equal) so that importing the models
-    # never imports the engine package.
+    # The values are generation.ml.limits.DIRECTIONS (a test keeps them equal); the labels are
+    # the service's.
     ADULT_TO_CHILD = "adult_to_child", "Adult → child"
     CHILD_TO_ADULT = "child_to_adult", "Child → adult"
     MALE_TO_FEMALE = "male_to_female", "Male → female"
     FEMALE_TO_MALE = "female_to_male", "Female → male"
-
-
-MAX_VARIANTS = 8
-MAX_FACES = 8
-MAX_JOURNEY_FRAMES = 16
 
 
 class Generation(models.Model):
@@ -51,10 +75,11 @@ class Generation(models.Model):
     # What was asked for.
     direction = models.CharField(max_length=20, choices=Direction.choices)
     variants = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(MAX_VARIANTS)]
+        default=DEFAULT_VARIANTS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VARIANTS)],
     )
     strength = models.FloatField(
-        default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+        default=DEFAULT_STRENGTH, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     seed = models.BigIntegerField(
         null=True, blank=True, help_text="Requested seed; empty = random."
@@ -75,7 +100,7 @@ class Generation(models.Model):
     seed_used = models.BigIntegerField(null=True, blank=True)
     faces_found = models.PositiveSmallIntegerField(null=True, blank=True)
     faces = models.JSONField(default=list, blank=True)
-    stage = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=20, blank=True)  # a Stage value
     percent = models.PositiveSmallIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)
     processing_seconds = models.FloatField(null=True, blank=True)
@@ -121,6 +146,10 @@ class Generation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def stage_label(self) -> str:
+        return stage_label(self.stage)
 
     @property
     def is_active(self) -> bool:

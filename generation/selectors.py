@@ -1,14 +1,11 @@
-"""Reads of the generation app: what a person may see, files, archives and statistics."""
+"""Reads of the generation app: what a person may see, its files, and statistics."""
 
 from __future__ import annotations
 
-import json
-import tempfile
-import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import IO, Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -17,14 +14,12 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from generation.models import Generation, Status
-
-# In-memory up to this size, then spilled to a temporary file.
-ARCHIVE_SPOOL_BYTES = 16 * 1024 * 1024
+from accounts.models import User
+from generation.models import Generation, Status, stage_label
 
 
 def generation_list(
-    *, owner: Any, direction: str | None = None, status: str | None = None
+    *, owner: User, direction: str | None = None, status: str | None = None
 ) -> QuerySet[Generation]:
     """A person's own jobs, newest first, optionally filtered."""
     queryset = Generation.objects.filter(owner=owner).prefetch_related("results")
@@ -35,7 +30,7 @@ def generation_list(
     return queryset.order_by("-created_at")
 
 
-def generation_get(*, owner: Any, generation_id: Any) -> Generation:
+def generation_get(*, owner: User, generation_id: UUID | str) -> Generation:
     """One of the person's jobs; anybody else's (or a malformed id) is simply not found."""
     try:
         return (
@@ -86,6 +81,32 @@ def open_stored(name: str) -> IO[bytes]:
         raise Http404("The image is no longer stored.") from error
 
 
+def generation_get_by_idempotency_key(*, owner: User, key: str) -> Generation | None:
+    """The person's job created with this ``Idempotency-Key``, if it exists yet."""
+    if not key:
+        return None
+    return Generation.objects.filter(owner=owner, idempotency_key=key).first()
+
+
+def _failure(generation: Generation) -> dict[str, str] | None:
+    if not generation.error_code:
+        return None
+    return {"code": generation.error_code, "message": generation.error_message}
+
+
+def generation_progress(generation: Generation) -> dict[str, Any]:
+    """Where a job is, for the page that polls it; ``stage_label`` is what the page shows."""
+    return {
+        "id": str(generation.pk),
+        "status": generation.status,
+        "stage": generation.stage,
+        "stage_label": stage_label(generation.stage),
+        "percent": generation.percent,
+        "finished": generation.is_finished,
+        "error": _failure(generation),
+    }
+
+
 def generation_summary(generation: Generation) -> dict[str, Any]:
     """What a job asked for and how it went: the part the API and the archives share."""
     return {
@@ -101,88 +122,8 @@ def generation_summary(generation: Generation) -> dict[str, Any]:
         "faces_found": generation.faces_found,
         "timings": generation.timings,
         "processing_seconds": generation.processing_seconds,
-        "error": (
-            {"code": generation.error_code, "message": generation.error_message}
-            if generation.error_code
-            else None
-        ),
+        "error": _failure(generation),
     }
-
-
-def generation_metadata(generation: Generation) -> dict[str, Any]:
-    """A JSON-ready description of a job (for archives)."""
-
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
-    return {
-        **generation_summary(generation),
-        "faces": generation.faces,
-        "created_at": when(generation.created_at),
-        "started_at": when(generation.started_at),
-        "finished_at": when(generation.finished_at),
-        "results": [
-            {"variant": result.variant_index, "face": result.face_index, "seed": result.seed}
-            for result in generation.results.all()
-        ],
-    }
-
-
-def _add_generation(archive: zipfile.ZipFile, generation: Generation, prefix: str) -> None:
-    archive.writestr(
-        f"{prefix}generation.json", json.dumps(generation_metadata(generation), indent=2)
-    )
-    entries = [("input.jpg", generation.input_image)]
-    for result in generation.results.all():
-        entries.append((f"variant-{result.variant_index}.jpg", result.composite))
-        if result.crop:
-            entries.append((f"variant-{result.variant_index}-face.jpg", result.crop))
-    for frame in generation.journey.all():
-        entries.append((f"journey/frame-{frame.index:02d}.jpg", frame.image))
-    for arcname, name in entries:
-        try:
-            with default_storage.open(name, "rb") as handle:
-                # JPEG is already compressed; storing avoids burning CPU for nothing.
-                archive.writestr(f"{prefix}{arcname}", handle.read(), zipfile.ZIP_STORED)
-        except (FileNotFoundError, OSError):
-            continue
-
-
-def generation_archive(
-    *,
-    generations: list[Generation],
-    single: bool,
-    account: Mapping[str, Any] | None = None,
-) -> IO[bytes]:
-    """A zip of the jobs' metadata and images, rewound and ready to stream.
-
-    ``account`` (the account's own data) is written as ``account.json`` when given.
-    """
-    spool = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_SPOOL_BYTES)  # noqa: SIM115
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        if account is not None:
-            archive.writestr("account.json", json.dumps(account, indent=2, ensure_ascii=False))
-        for generation in generations:
-            prefix = "" if single else f"{generation.created_at:%Y%m%d-%H%M%S}-{generation.pk}/"
-            _add_generation(archive, generation, prefix)
-        if not single:
-            archive.writestr(
-                "index.json",
-                json.dumps([generation_metadata(item) for item in generations], indent=2),
-            )
-    spool.seek(0)
-    return spool
-
-
-def generation_export(*, owner: Any) -> IO[bytes]:
-    """Everything a person owns as one zip: ``account.json`` (account, profile, statistics,
-    login sessions), ``index.json`` and one folder per generation with its images."""
-    from accounts.selectors import account_export
-
-    generations = list(generation_list(owner=owner).prefetch_related("journey"))
-    return generation_archive(
-        generations=generations, single=False, account=account_export(user=owner)
-    )
 
 
 # --- Statistics ----------------------------------------------------------------------------
@@ -195,7 +136,9 @@ class DayUsage:
     avg_processing_seconds: float
 
 
-def generation_usage_by_day(*, owner: Any, days: int = 30, today: date | None = None):
+def generation_usage_by_day(
+    *, owner: User, days: int = 30, today: date | None = None
+) -> list[DayUsage]:
     """Jobs per day and their mean processing time, for the last ``days`` days (zeros filled)."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
@@ -211,7 +154,8 @@ def generation_usage_by_day(*, owner: Any, days: int = 30, today: date | None = 
         owner=owner, created_at__date__gte=first, processing_seconds__isnull=False
     ).annotate(day=TruncDate("created_at"))
     for day, value in finished.values_list("day", "processing_seconds"):
-        seconds.setdefault(day, []).append(value)
+        if value is not None:
+            seconds.setdefault(day, []).append(value)
     result = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -244,11 +188,13 @@ def generation_dashboard(*, days: int = 30) -> dict[str, Any]:
         Generation.objects.values_list("status").annotate(count=Count("id")).order_by()
     )
     recent = Generation.objects.filter(created_at__gte=since)
-    durations = list(
-        recent.filter(status=Status.SUCCEEDED, processing_seconds__isnull=False).values_list(
+    durations = [
+        seconds
+        for seconds in recent.filter(status=Status.SUCCEEDED).values_list(
             "processing_seconds", flat=True
         )
-    )
+        if seconds is not None
+    ]
     failures = list(
         recent.filter(status=Status.FAILED)
         .values("error_code")

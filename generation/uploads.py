@@ -8,7 +8,6 @@ applied first), so no metadata of the original (EXIF, GPS, ICC, XMP, comments) s
 from __future__ import annotations
 
 import io
-import uuid
 import warnings
 from dataclasses import dataclass
 
@@ -16,55 +15,44 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageFile, ImageOps
 
-from lightsb_site.api_errors import DomainError
+from generation.errors import (
+    FileMissing,
+    FileTooLarge,
+    ImageTooLarge,
+    InvalidImageFile,
+    UnsupportedFormat,
+    UploadError,
+)
+from generation.images import encode_jpeg
+from generation.limits import MIN_IMAGE_SIDE, max_upload_bytes, upload_size_text
+
+__all__ = [
+    "FileMissing",
+    "FileTooLarge",
+    "ImageTooLarge",
+    "InvalidImageFile",
+    "SanitizedImage",
+    "UnsupportedFormat",
+    "UploadError",
+    "check_content_length",
+    "sanitize_image_bytes",
+    "sanitize_upload",
+    "sniff_format",
+]
 
 # Formats accepted, identified by Pillow from the bytes, never from the name or the client's
-# Content-Type.
-# MPO is the multi-picture JPEG of many phone cameras (a photo plus a depth map or a second
-# view); its first frame is the photo itself, and the only one used.
-ACCEPTED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}
-STORED_QUALITY = 92
-THUMBNAIL_SIZE = (320, 320)
+# Content-Type. MPO is the multi-picture JPEG of many phone cameras (a photo plus a depth map or
+# a second view); its first frame is the photo itself, and the only one used.
+ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
 
 # A truncated file must be an error, not a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-
-class UploadError(DomainError):
-    code = "invalid_upload"
-    status = 400
-    message = "The file could not be used."
-
-
-class FileMissing(UploadError):
-    code = "file_missing"
-    message = "Choose a photo to upload (JPEG, PNG or WEBP)."
-
-
-class FileTooLarge(UploadError):
-    code = "file_too_large"
-    status = 413
-
-
-class UnsupportedFormat(UploadError):
-    code = "unsupported_format"
-    message = "Only JPEG, PNG and WEBP photos are accepted."
-
-
-class ImageTooLarge(UploadError):
-    code = "image_too_large"
-
-
-class InvalidImageFile(UploadError):
-    code = "invalid_image"
-    message = "The file is damaged or not a complete image. Try exporting the photo again."
 
 
 @dataclass(frozen=True)
 class SanitizedImage:
     image: Image.Image  # RGB, orientation applied, no metadata
     data: bytes  # JPEG encoding of ``image``
-    source_format: str
 
     @property
     def width(self) -> int:
@@ -75,13 +63,8 @@ class SanitizedImage:
         return self.image.height
 
 
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "LIGHTSB_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
-
-
 def _too_large() -> FileTooLarge:
-    megabytes = max_upload_bytes() / (1024 * 1024)
-    return FileTooLarge(f"The file is larger than {megabytes:g} MB. Choose a smaller photo.")
+    return FileTooLarge(f"The file is larger than {upload_size_text()}. Choose a smaller photo.")
 
 
 def check_content_length(content_length: str | int | None) -> None:
@@ -121,18 +104,6 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def encode_jpeg(image: Image.Image, *, quality: int = STORED_QUALITY) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
-    return buffer.getvalue()
-
-
-def make_thumbnail(image: Image.Image) -> bytes:
-    thumbnail = image.copy()
-    thumbnail.thumbnail(THUMBNAIL_SIZE)
-    return encode_jpeg(thumbnail, quality=85)
-
-
 def sanitize_image_bytes(data: bytes) -> SanitizedImage:
     """Validate raw bytes as a photo and return a clean, metadata-free RGB copy."""
     if len(data) > max_upload_bytes():
@@ -142,14 +113,13 @@ def sanitize_image_bytes(data: bytes) -> SanitizedImage:
     if sniff_format(data[:16]) is None:
         raise UnsupportedFormat()
 
-    max_pixels = int(getattr(settings, "GENERATION_MAX_PIXELS", 40_000_000))
+    max_pixels = int(settings.GENERATION_MAX_PIXELS)
     with warnings.catch_warnings():
         # Pillow only warns between its limit and twice that; any bomb is an error here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             opened = Image.open(io.BytesIO(data))
-            source_format = opened.format or ""
-            if source_format not in ACCEPTED_FORMATS:
+            if opened.format not in ACCEPTED_FORMATS:
                 raise UnsupportedFormat()
             width, height = opened.size
             if width * height > max_pixels:
@@ -157,8 +127,7 @@ def sanitize_image_bytes(data: bytes) -> SanitizedImage:
                     f"The image has {width * height / 1e6:.0f} megapixels; at most "
                     f"{max_pixels / 1e6:.0f} are accepted. Resize it and try again."
                 )
-            if getattr(opened, "n_frames", 1) > 1:
-                opened.seek(0)  # MPO: the primary picture
+            opened.seek(0)  # an MPO's primary picture; a no-op for single-frame files
             opened.load()
             oriented = ImageOps.exif_transpose(opened)
             flat = _flatten(oriented)
@@ -174,9 +143,11 @@ def sanitize_image_bytes(data: bytes) -> SanitizedImage:
     # A fresh image built from the pixels alone carries no EXIF, ICC, XMP or text chunks.
     clean = Image.new("RGB", flat.size)
     clean.paste(flat)
-    if clean.width < 16 or clean.height < 16:
-        raise InvalidImageFile("The image is too small; use a photo at least 64 pixels wide.")
-    return SanitizedImage(image=clean, data=encode_jpeg(clean), source_format=source_format)
+    if clean.width < MIN_IMAGE_SIDE or clean.height < MIN_IMAGE_SIDE:
+        raise InvalidImageFile(
+            f"The image is too small; use a photo at least {MIN_IMAGE_SIDE} pixels on each side."
+        )
+    return SanitizedImage(image=clean, data=encode_jpeg(clean))
 
 
 def sanitize_upload(upload: UploadedFile | None) -> SanitizedImage:
@@ -188,21 +159,3 @@ def sanitize_upload(upload: UploadedFile | None) -> SanitizedImage:
     upload.seek(0)
     data = upload.read(max_upload_bytes() + 1)
     return sanitize_image_bytes(data)
-
-
-def owner_folder(*, owner_id: object) -> str:
-    """Where every file of one person lives (removed with the account)."""
-    return f"generations/{owner_id}"
-
-
-def generation_folder(*, owner_id: object, generation_id: object) -> str:
-    """Where every file of one job lives (so a sweep finds even files of a killed worker)."""
-    return f"{owner_folder(owner_id=owner_id)}/{generation_id}"
-
-
-def storage_name(
-    *, owner_id: object, generation_id: object, kind: str, extension: str = "jpg"
-) -> str:
-    """A random, unguessable name in the job's folder under the owner's prefix."""
-    folder = generation_folder(owner_id=owner_id, generation_id=generation_id)
-    return f"{folder}/{kind}-{uuid.uuid4().hex}.{extension}"

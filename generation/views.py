@@ -8,23 +8,28 @@ the job's progress by that key while the request runs.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from generation import selectors, services, uploads
+from generation import archives, selectors, services, uploads
+from generation.errors import FAILURE_ADVICE
 from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
+from generation.limits import DEFAULT_JOURNEY_FRAMES
 from generation.models import Generation, Status
+from generation.responses import image_response, zip_response
 from lightsb_site.api_errors import DomainError
+from lightsb_site.auth import AuthenticatedHttpRequest
 
 HISTORY_PAGE_SIZE = 12
-JOURNEY_FRAMES_FROM_FORM = 8
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -33,22 +38,13 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _status_payload(generation: Generation) -> dict[str, Any]:
     return {
-        "id": str(generation.pk),
-        "status": generation.status,
-        "stage": generation.stage,
-        "percent": generation.percent,
-        "finished": generation.is_finished,
-        "error": (
-            {"code": generation.error_code, "message": generation.error_message}
-            if generation.error_code
-            else None
-        ),
+        **selectors.generation_progress(generation),
         "url": reverse("generation:detail", args=[generation.pk]),
     }
 
 
 @login_required
-def generator(request: HttpRequest) -> HttpResponse:
+def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "generation/generator.html", {"form": GenerateForm()})
     status = 400
@@ -68,7 +64,7 @@ def generator(request: HttpRequest) -> HttpResponse:
             strength=data["strength"],
             seed=data["seed"],
             face_index=data["face"],
-            journey_frames=JOURNEY_FRAMES_FROM_FORM if data["journey"] else 0,
+            journey_frames=DEFAULT_JOURNEY_FRAMES if data["journey"] else 0,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255] or None,
         )
     except DomainError as error:
@@ -91,11 +87,10 @@ def generator(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress_by_key(request: HttpRequest) -> JsonResponse:
+def progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Progress of the job created with this idempotency key (polled while the post runs)."""
-    key = request.GET.get("key", "").strip()
-    generation = (
-        Generation.objects.filter(owner=request.user, idempotency_key=key).first() if key else None
+    generation = selectors.generation_get_by_idempotency_key(
+        owner=request.user, key=request.GET.get("key", "").strip()
     )
     if generation is None:
         # The upload is still on its way (or was refused; the post itself says why).
@@ -105,20 +100,20 @@ def progress_by_key(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest, pk: Any) -> JsonResponse:
+def progress(request: AuthenticatedHttpRequest, pk: UUID) -> JsonResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     return JsonResponse(_status_payload(generation))
 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: Any) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     context = {
         "generation": generation,
         "results": list(generation.results.all()),
         "journey": list(generation.journey.all()),
-        "advice": services.FAILURE_ADVICE.get(generation.error_code, ""),
+        "advice": FAILURE_ADVICE.get(generation.error_code, ""),
         "rerun_form": RerunForm(initial={"direction": generation.direction}),
     }
     return render(request, "generation/detail.html", context)
@@ -126,39 +121,28 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def image(request: HttpRequest, pk: Any, kind: str, index: int = 0) -> FileResponse:
+def image(request: AuthenticatedHttpRequest, pk: UUID, kind: str, index: int = 0) -> FileResponse:
     if kind not in selectors.FILE_KINDS:
         raise Http404("No such image.")
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     stored = selectors.generation_image(generation=generation, kind=kind, index=index)
-    response = FileResponse(
-        selectors.open_stored(stored.name),
-        content_type="image/jpeg",
-        as_attachment=request.GET.get("download") == "1",
-        filename=stored.filename,
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(stored, download=request.GET.get("download") == "1")
 
 
 @login_required
 @require_GET
-def archive(request: HttpRequest, pk: Any) -> HttpResponse:
+def archive(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponseBase:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
-    if generation.status != Status.SUCCEEDED:
-        messages.error(request, services.GenerationNotReady.message)
+    try:
+        return zip_response(*archives.generation_results_archive(generation=generation))
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect("generation:detail", pk=generation.pk)
-    return FileResponse(
-        selectors.generation_archive(generations=[generation], single=True),
-        content_type="application/zip",
-        as_attachment=True,
-        filename=f"lightsb-{str(generation.pk)[:8]}.zip",
-    )
 
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: Any) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     try:
         generation = services.generation_cancel(generation=generation)
@@ -174,7 +158,7 @@ def cancel(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def rerun(request: HttpRequest, pk: Any) -> HttpResponse:
+def rerun(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     source = selectors.generation_get(owner=request.user, generation_id=pk)
     form = RerunForm(request.POST)
     if not form.is_valid():
@@ -196,7 +180,7 @@ def rerun(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, pk: Any) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     services.generation_delete(generation=generation)
     messages.success(request, "The generation and its images were deleted.")
@@ -204,7 +188,7 @@ def delete(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = HistoryFilterForm(request.GET or None)
     direction = status = None
     if filters.is_valid():
@@ -224,7 +208,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_all(request: HttpRequest) -> HttpResponse:
+def delete_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, "Tick the box to confirm that everything should be deleted.")
         return redirect("generation:history")
@@ -235,13 +219,8 @@ def delete_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> FileResponse:
-    return FileResponse(
-        selectors.generation_export(owner=request.user),
-        content_type="application/zip",
-        as_attachment=True,
-        filename="lightsb-export.zip",
-    )
+def export(request: AuthenticatedHttpRequest) -> FileResponse:
+    return zip_response(archives.generation_export(owner=request.user), archives.EXPORT_FILENAME)
 
 
 @staff_member_required

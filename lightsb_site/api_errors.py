@@ -66,16 +66,13 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def _answered_before_drf(exc: Exception) -> Response | None:
+    """Errors that need none of DRF's handling: ours, and a refused request body."""
     if isinstance(exc, DomainError):
         response = Response(exc.as_dict(), status=exc.status)
         if "retry_after" in exc.extra:
             response["Retry-After"] = str(int(exc.extra["retry_after"]))
         return response
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("payload_too_large", "The request body is too large."),
@@ -86,25 +83,45 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body("bad_request", "The request could not be understood."),
             status=status.HTTP_400_BAD_REQUEST,
         )
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    return None
 
+
+def _as_drf_exception(exc: Exception) -> Exception:
+    """Django's own exceptions as the DRF ones that mean the same."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def _unhandled(exc: Exception) -> Response:
+    if isinstance(exc, DatabaseError):
+        logger.warning("database unavailable: %s", exc.__class__.__name__)
+        return Response(
+            error_body("service_unavailable", "The service is busy; try again shortly."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    logger.exception("unhandled API error", exc_info=exc)
+    return Response(
+        error_body("server_error", "Something went wrong on our side."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    early = _answered_before_drf(exc)
+    if early is not None:
+        return early
+    exc = _as_drf_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
-        if isinstance(exc, DatabaseError):
-            logger.warning("database unavailable: %s", exc.__class__.__name__)
-            return Response(
-                error_body("service_unavailable", "The service is busy; try again shortly."),
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "5"},
-            )
-        logger.exception("unhandled API error", exc_info=exc)
-        return Response(
-            error_body("server_error", "Something went wrong on our side."),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return _unhandled(exc)
 
     code = "error"
     for klass, klass_code in _DRF_CODES.items():
@@ -135,8 +152,9 @@ def _throttled(
     request = context.get("request")
     hit = getattr(getattr(request, "_request", None), RATE_LIMIT_ATTRIBUTE, None)
     if hit is None:
-        if exc.wait is not None:
-            body["retry_after"] = int(exc.wait) + 1
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            body["retry_after"] = int(wait) + 1
         return
     body["message"] = throttled_message(hit)
     body["retry_after"] = hit.reset_seconds

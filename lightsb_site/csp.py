@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +23,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 def _storage_origin() -> str:
     """The origin presigned image URLs point to, when media lives in S3-compatible storage."""
-    if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+    if not settings.AWS_STORAGE_BUCKET_NAME:
         return ""
     custom_domain = getattr(settings, "AWS_S3_CUSTOM_DOMAIN", "") or ""
     if custom_domain:
@@ -69,7 +70,7 @@ def relaxed_styles(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     """Allow inline styles on one third-party page (Swagger UI ships a ``<style>`` block)."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs) -> HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
         response = view(*args, **kwargs)
         response[HEADER] = build_policy(style_src="'self' 'unsafe-inline'")
         return response

@@ -66,7 +66,7 @@ def forget_storage_probe() -> None:
 def _weights_dir() -> Path:
     from django.conf import settings
 
-    configured = getattr(settings, "GENERATION_WEIGHTS_DIR", "")
+    configured = settings.GENERATION_WEIGHTS_DIR
     if configured:
         return Path(configured)
     return Path(settings.BASE_DIR) / "generation" / "ml" / "weights"
@@ -133,7 +133,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(body, status=503)
     response["Retry-After"] = "5"
     # Django would log every unready poll as an ERROR; the warning above already names the check.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
     return _no_store(response)
 
 

@@ -19,9 +19,13 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
+
+if TYPE_CHECKING:
+    import redis
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
@@ -69,7 +73,7 @@ def _use_redis() -> bool:
 
 
 @cache
-def _redis(url: str):
+def _redis(url: str) -> redis.Redis:
     import redis
 
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
@@ -161,7 +165,7 @@ def rate_limit_headers(hit: Hit) -> dict[str, str]:
 def configured_rate(scope: str) -> Rate:
     from rest_framework.settings import api_settings
 
-    return parse_rate(api_settings.DEFAULT_THROTTLE_RATES[scope])
+    return parse_rate(str(api_settings.DEFAULT_THROTTLE_RATES[scope]))
 
 
 def human_wait(seconds: int) -> str:

@@ -22,8 +22,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER)
-        request_id = incoming if is_safe_request_id(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
+        request_id = incoming if incoming and is_safe_request_id(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]  # our own attribute
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)

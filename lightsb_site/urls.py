@@ -1,14 +1,14 @@
 """Root URL configuration: pages, the JSON API under /api/, its OpenAPI schema and the admin."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from lightsb_site import health, metrics, views
 from lightsb_site.csp import relaxed_styles
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
     path("", include("stats.api_urls")),
     path("", include("generation.api_urls")),

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lightsb_site.auth import api_user
 from stats.selectors import usage_summary
 
 
@@ -24,4 +25,4 @@ class StatsView(APIView):
         summary="The caller's usage statistics",
     )
     def get(self, request: Request) -> Response:
-        return Response(UsageStatsOutput(usage_summary(user=request.user)).data)
+        return Response(UsageStatsOutput(usage_summary(user=api_user(request))).data)

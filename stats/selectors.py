@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from lightsb_site.formatting import format_duration
 from stats.models import UsageStats
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def usage_stats_get(*, user) -> UsageStats:
+
+def usage_stats_get(*, user: User) -> UsageStats:
     # Users made by createsuperuser have no row yet; show zeros rather than fail.
     stats, _ = UsageStats.objects.get_or_create(user=user)
     return stats
-
-
-def format_duration(seconds: float | None) -> str:
-    """1.4 -> "1.4 s", 75 -> "1 min 15 s", 3720 -> "1 h 2 min"."""
-    if seconds is None:
-        return "—"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 60:
-        return f"{round(seconds)} s"
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if secs else f"{minutes} min"
 
 
 def _plural(count: int, unit: str) -> str:
@@ -64,7 +53,7 @@ class UsageSummary:
     avg_processing_display: str
 
 
-def usage_summary(*, user) -> UsageSummary:
+def usage_summary(*, user: User) -> UsageSummary:
     stats = usage_stats_get(user=user)
     return UsageSummary(
         usage_count=stats.usage_count,
@@ -78,7 +67,7 @@ def usage_summary(*, user) -> UsageSummary:
     )
 
 
-def usage_accepted_since(*, user, since: datetime) -> tuple[int, datetime | None]:
+def usage_accepted_since(*, user: User, since: datetime) -> tuple[int, datetime | None]:
     """How many jobs ``user`` had accepted after ``since``, and the earliest of them."""
     from django.db.models import Count, Min
 

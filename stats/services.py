@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
@@ -11,9 +13,12 @@ from django.utils import timezone
 
 from stats.models import UsageRecord, UsageStats
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def usage_stats_record(
-    *, user, images_count: int, processing_seconds: float, used_at: datetime | None = None
+    *, user: User, images_count: int, processing_seconds: float, used_at: datetime | None = None
 ) -> None:
     """Count one finished generation job for ``user``.
 
@@ -42,6 +47,6 @@ def usage_stats_record(
     )
 
 
-def usage_record_accept(*, user, generation_id, accepted_at: datetime) -> None:
+def usage_record_accept(*, user: User, generation_id: uuid.UUID, accepted_at: datetime) -> None:
     """Append the record of one accepted job (what the daily quota counts)."""
     UsageRecord.objects.create(user=user, generation_id=generation_id, accepted_at=accepted_at)

@@ -24,9 +24,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
-from generation import services
 from generation.models import Generation
-from tests.conftest import DUMMY
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +41,8 @@ def generate(client, data: bytes, **fields):
 
 
 @pytest.fixture
-def queued_only(settings, media_root):
-    settings.TASKS = DUMMY
+def queued_jobs(queued_only, media_root):
+    """Jobs stay queued (no engine run); returns the private media folder."""
     return media_root
 
 
@@ -59,7 +57,7 @@ def via_proxy(client_address: str) -> dict[str, str]:
 
 # --- 1. One small upload exhausts a worker ----------------------------------------------------
 def test_1_a_job_over_the_work_cap_is_refused_with_400_before_anything_is_stored(
-    auth_api_client, portrait_jpeg, queued_only, settings
+    auth_api_client, portrait_jpeg, queued_jobs, settings
 ):
     settings.GENERATION_MAX_JOB_PIXELS = 5_000_000  # the 512x512 portrait x 24 = 6.3 MP
 
@@ -71,13 +69,13 @@ def test_1_a_job_over_the_work_cap_is_refused_with_400_before_anything_is_stored
     assert "at most 5 MP" in body["message"]
     assert "choose fewer variants" in body["message"]
     assert Generation.objects.count() == 0
-    assert not any(path.is_file() for path in queued_only.rglob("*"))
+    assert not any(path.is_file() for path in queued_jobs.rglob("*"))
     # Within the cap the same photo is accepted.
     assert generate(auth_api_client, portrait_jpeg, variants=8, journey=8).status_code == 202
 
 
 def test_1_the_html_form_shows_the_same_work_cap_message(
-    auth_client, portrait_jpeg, queued_only, settings
+    auth_client, portrait_jpeg, queued_jobs, settings
 ):
     settings.GENERATION_MAX_JOB_PIXELS = 2_000_000  # 0.26 MP x (8 variants + 8 journey frames)
     upload = SimpleUploadedFile("me.jpg", portrait_jpeg, content_type="image/jpeg")
@@ -100,7 +98,7 @@ def test_1_the_html_form_shows_the_same_work_cap_message(
 
 # --- 2. The daily quota resets when you delete your history -----------------------------------
 def test_2_deleting_the_history_does_not_reset_the_daily_quota(
-    auth_api_client, portrait_jpeg, queued_only, settings
+    auth_api_client, portrait_jpeg, queued_jobs, settings
 ):
     settings.GENERATION_DAILY_LIMIT = 2
     assert [generate(auth_api_client, portrait_jpeg).status_code for _ in range(3)] == [
@@ -444,15 +442,17 @@ def test_5_staff_edits_of_ordinary_users_are_audited_with_the_fields(staff_user,
 # --- 6. Deleting while the upload request still runs answered 500 ------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_6_a_job_deleted_while_its_upload_request_runs_answers_404(
-    auth_api_client, portrait_jpeg, queued_only, monkeypatch
+    auth_api_client, portrait_jpeg, queued_jobs, monkeypatch
 ):
-    enqueue = services.generation_enqueue
+    from generation.services import create
 
-    def enqueue_then_delete_from_another_tab(*, generation):
-        enqueue(generation=generation)
-        transaction.on_commit(lambda: services.generation_delete(generation=generation))
+    enqueue = create.generation_enqueue
 
-    monkeypatch.setattr(services, "generation_enqueue", enqueue_then_delete_from_another_tab)
+    def enqueue_then_delete_from_another_tab(*, generation_id):
+        enqueue(generation_id=generation_id)
+        transaction.on_commit(lambda: Generation.objects.filter(pk=generation_id).delete())
+
+    monkeypatch.setattr(create, "generation_enqueue", enqueue_then_delete_from_another_tab)
     auth_api_client.raise_request_exception = False
 
     response = generate(auth_api_client, portrait_jpeg)
@@ -462,7 +462,7 @@ def test_6_a_job_deleted_while_its_upload_request_runs_answers_404(
 
 
 def test_6_an_account_deleted_while_its_upload_request_runs_answers_404(
-    auth_api_client, user, portrait_jpeg, queued_only, monkeypatch
+    auth_api_client, user, portrait_jpeg, queued_jobs, monkeypatch
 ):
     from accounts.services import user_delete
     from generation import uploads
@@ -482,7 +482,7 @@ def test_6_an_account_deleted_while_its_upload_request_runs_answers_404(
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert Generation.objects.count() == 0
-    assert not any(path.is_file() for path in queued_only.rglob("*"))
+    assert not any(path.is_file() for path in queued_jobs.rglob("*"))
 
 
 # --- 7. Unlimited password guessing on the password and delete forms ---------------------------
@@ -533,7 +533,7 @@ def test_7_the_delete_form_and_api_stop_guessing_after_five_wrong_passwords(
 # --- 8. Data left after account deletion ---------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_8_deleting_the_account_leaves_no_tokens_lockout_records_counters_or_folders(
-    user, password, api_login, portrait_jpeg, queued_only
+    user, password, api_login, portrait_jpeg, queued_jobs
 ):
     from accounts.models import RateCounter
 
@@ -549,7 +549,7 @@ def test_8_deleting_the_account_leaves_no_tokens_lockout_records_counters_or_fol
     assert OutstandingToken.objects.filter(user_id=user_id).exists()
     assert AccessAttempt.objects.filter(username="alice").exists()
     assert RateCounter.objects.filter(key__contains=f":user:{user_id}").exists()
-    assert (queued_only / "generations" / str(user_id)).is_dir()
+    assert (queued_jobs / "generations" / str(user_id)).is_dir()
 
     response = api.delete("/api/user", {"password": password}, format="json")
 
@@ -559,7 +559,7 @@ def test_8_deleting_the_account_leaves_no_tokens_lockout_records_counters_or_fol
     assert not AccessAttempt.objects.filter(username="alice").exists()
     assert not AccessLog.objects.filter(username="alice").exists()
     assert not RateCounter.objects.filter(key__contains=f":user:{user_id}").exists()
-    assert not (queued_only / "generations" / str(user_id)).exists()
+    assert not (queued_jobs / "generations" / str(user_id)).exists()
 
 
 def tokens_jti(tokens) -> str:
@@ -660,7 +660,7 @@ def test_10_a_bad_host_header_is_one_warning_line(client, caplog):
 
 
 def test_10_an_mpo_phone_photo_is_accepted_as_its_first_frame(
-    auth_api_client, portrait_jpeg, queued_only
+    auth_api_client, portrait_jpeg, queued_jobs
 ):
     primary = Image.open(io.BytesIO(portrait_jpeg)).convert("RGB")
     depth_map = Image.new("RGB", primary.size, (0, 0, 0))
@@ -672,6 +672,6 @@ def test_10_an_mpo_phone_photo_is_accepted_as_its_first_frame(
     assert response.status_code == 202, response.content
     generation = Generation.objects.get()
     assert (generation.input_width, generation.input_height) == primary.size
-    stored = Image.open(queued_only / generation.input_image)
+    stored = Image.open(queued_jobs / generation.input_image)
     assert stored.format == "JPEG"
     assert stored.getpixel((256, 200)) != (0, 0, 0)

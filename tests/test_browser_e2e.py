@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from generation.models import Generation, Status
-from tests.conftest import IMMEDIATE
+from tests.support import IMMEDIATE
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 PASSWORD = "correct-horse-battery-42"

@@ -31,7 +31,7 @@ from django.utils import timezone
 from generation import services
 from generation.models import Generation, GenerationResult, Status
 from lightsb_site.db_unavailable import DatabaseUnavailableMiddleware
-from tests.conftest import DUMMY, multipart_body, stored_files
+from tests.support import DUMMY, multipart_body, stored_files
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_DISK = "tests.test_faults.FullDiskStorage"

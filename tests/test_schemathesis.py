@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from generation import services
 from generation.models import Status
-from tests.conftest import IMMEDIATE
+from tests.support import IMMEDIATE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

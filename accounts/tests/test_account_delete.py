@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.models import LoginSession, Profile, User
 from accounts.services import profile_update, user_delete
-from generation import services as generation_services
-from generation.models import Generation, GenerationResult, Status
+from generation.models import Generation, GenerationResult
 from stats.models import UsageStats
 
 pytestmark = pytest.mark.django_db
@@ -27,42 +24,12 @@ ACCOUNT = "/api/user"
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    """Private media folder; jobs are queued without running (the tests run them)."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    return root
-
-
-@pytest.fixture(scope="module")
-def portrait_jpeg() -> bytes:
-    from skimage import data
-
-    buffer = io.BytesIO()
-    Image.fromarray(data.astronaut()).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
+def _queued_jobs_in_private_media(media_root, queued_only):
+    """Jobs are queued without running (the tests run them)."""
 
 
 def files_of(root: Path, user) -> list[Path]:
     return [path for path in (root / "generations" / str(user.pk)).rglob("*") if path.is_file()]
-
-
-def make_job(owner, photo: bytes, *, run: bool) -> Generation:
-    upload = SimpleUploadedFile("me.jpg", photo, content_type="image/jpeg")
-    generation, _ = generation_services.generation_create(
-        owner=owner, upload=upload, direction="adult_to_child", variants=2, seed=3
-    )
-    if run:  # the real engine, in this process
-        generation_services.generation_run(generation_id=generation.pk)
-        generation.refresh_from_db()
-        assert generation.status == Status.SUCCEEDED, generation.error_message
-    return generation
 
 
 def bearer(access: str) -> APIClient:
@@ -83,13 +50,13 @@ def test_deleting_the_account_through_the_api_removes_everything_it_owns(
     other_user,
     password,
     api_login,
-    portrait_jpeg,
+    make_generation,
     media_root,
     django_capture_on_commit_callbacks,
 ):
-    make_job(user, portrait_jpeg, run=True)
-    make_job(user, portrait_jpeg, run=False)
-    kept = make_job(other_user, portrait_jpeg, run=False)
+    make_generation(owner=user, run=True)
+    make_generation(owner=user, run=False)
+    kept = make_generation(owner=other_user, run=False)
     assert files_of(media_root, user)
     tokens = api_login(user)
     browser = browser_login(user, password)
@@ -179,9 +146,9 @@ def test_a_wrong_password_on_the_delete_page_keeps_the_account(auth_client, user
 
 
 def test_deleting_in_the_browser_logs_out_and_says_so_on_the_home_page(
-    user, password, portrait_jpeg, media_root, django_capture_on_commit_callbacks
+    user, password, make_generation, media_root, django_capture_on_commit_callbacks
 ):
-    make_job(user, portrait_jpeg, run=False)
+    make_generation(owner=user, run=False)
     browser = browser_login(user, password)
     other_browser = browser_login(user, password)
 
@@ -216,9 +183,9 @@ def test_the_delete_page_needs_login():
 
 
 def test_an_admin_deleting_a_user_removes_their_files_too(
-    admin_user, user, portrait_jpeg, media_root, django_capture_on_commit_callbacks
+    admin_user, user, make_generation, media_root, django_capture_on_commit_callbacks
 ):
-    make_job(user, portrait_jpeg, run=False)
+    make_generation(owner=user, run=False)
     admin = Client()
     admin.force_login(admin_user, backend="accounts.backends.EmailOrUsernameBackend")
 
@@ -231,10 +198,10 @@ def test_an_admin_deleting_a_user_removes_their_files_too(
 
 
 def test_the_admin_bulk_delete_action_goes_through_the_service_too(
-    admin_user, user, other_user, portrait_jpeg, media_root, django_capture_on_commit_callbacks
+    admin_user, user, other_user, make_generation, media_root, django_capture_on_commit_callbacks
 ):
-    make_job(user, portrait_jpeg, run=False)
-    make_job(other_user, portrait_jpeg, run=False)
+    make_generation(owner=user, run=False)
+    make_generation(owner=other_user, run=False)
     admin = Client()
     admin.force_login(admin_user, backend="accounts.backends.EmailOrUsernameBackend")
 
@@ -260,10 +227,10 @@ def test_the_service_deletes_a_user_without_generations(user):
 
 
 def test_the_export_holds_the_account_profile_and_statistics(
-    user, api_login, auth_client, portrait_jpeg
+    user, api_login, auth_client, make_generation
 ):
     profile_update(user=user, data={"full_name": "Alice Liddell", "position": "Explorer"})
-    job = make_job(user, portrait_jpeg, run=True)
+    job = make_generation(owner=user, run=True)
     tokens = api_login(user)
 
     api_zip = bearer(tokens["access"]).get("/api/generations/export")

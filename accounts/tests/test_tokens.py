@@ -104,15 +104,22 @@ class TestRotation:
         lifetime = token["exp"] - token["iat"]
         assert lifetime == pytest.approx(timedelta(days=30).total_seconds(), abs=5)
 
+    def test_an_empty_refresh_token_is_an_invalid_field(self, api_client):
+        response = refresh(api_client, "")
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
+        assert "refresh" in response.json()["fields"]
+
     @pytest.mark.parametrize(
         "token",
-        ["", "garbage", "a.b.c", "x" * 4000, "eyJhbGciOiJIUzI1NiJ9.e30.", "Ω≈ç√∫"],
+        ["garbage", "a.b.c", "x" * 4000, "eyJhbGciOiJIUzI1NiJ9.e30.", "Ω≈ç√∫"],
     )
     def test_malformed_refresh_tokens_are_401_not_500(self, api_client, token):
         response = refresh(api_client, token)
 
-        assert response.status_code in (400, 401)
-        assert response.json()["code"] in ("token_invalid", "invalid", "not_authenticated")
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_invalid"
 
     def test_an_access_token_is_not_accepted_as_a_refresh_token(self, api_client, user, api_login):
         tokens = api_login(user)
@@ -146,23 +153,23 @@ class TestAccessTokens:
         assert response.json()["code"] == "not_authenticated"
 
     @pytest.mark.parametrize(
-        "header",
+        ("header", "code"),
         [
-            "Bearer",
-            "Bearer a b",
-            "Bearer garbage",
-            "Bearer eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ.",
-            "Bearer " + "A" * 5000,
-            "Bearer ÿÿÿ",
+            ("Bearer", "bad_authorization_header"),
+            ("Bearer a b", "bad_authorization_header"),
+            ("Bearer garbage", "token_invalid"),
+            ("Bearer eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ.", "token_invalid"),
+            ("Bearer " + "A" * 5000, "token_invalid"),
+            ("Bearer ÿÿÿ", "token_invalid"),
         ],
     )
-    def test_malformed_authorization_headers_are_401_never_500(self, api_client, header):
+    def test_malformed_authorization_headers_are_401_never_500(self, api_client, header, code):
         api_client.credentials(HTTP_AUTHORIZATION=header)
 
         response = api_client.get("/api/user")
 
         assert response.status_code == 401
-        assert response.json()["code"] in ("token_invalid", "bad_authorization_header")
+        assert response.json()["code"] == code
 
     @pytest.mark.parametrize(
         "claims",

@@ -15,11 +15,8 @@ from .errors import (
     NoFaceFound,
     TranslationCanceled,
 )
+from .limits import DIRECTIONS, MAX_FACES, MAX_JOURNEY_FRAMES, MAX_VARIANTS
 from .results import FaceInfo, TranslationResult, VariantOutput
-
-DIRECTIONS = ("adult_to_child", "child_to_adult", "male_to_female", "female_to_male")
-MAX_FACES = 8
-MAX_VARIANTS = 8
 
 if TYPE_CHECKING:
     from .engine import Engine, load_engine
@@ -27,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIRECTIONS",
     "MAX_FACES",
+    "MAX_JOURNEY_FRAMES",
     "MAX_VARIANTS",
     "Engine",
     "EngineError",

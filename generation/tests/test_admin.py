@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from generation import services
 from generation.models import Generation
-from generation.tests.conftest import stored_files
+from tests.support import stored_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from generation import services
 from generation.models import Generation, Status
-from generation.tests.conftest import DUMMY, IMMEDIATE, encode, stored_files
+from tests.support import DUMMY, IMMEDIATE, encode, stored_files
 
 pytestmark = pytest.mark.slow
 
@@ -344,5 +344,5 @@ def test_the_engine_adapter_reports_the_loaded_model():
 
     info = engine.warm_up()
 
-    assert info == engine.engine_info()
+    assert info == engine.get_engine().info()
     assert engine.get_engine() is engine.get_engine()  # one engine per process

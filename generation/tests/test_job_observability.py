@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from generation import services
 from generation.models import Direction, Generation, GenerationResult, Status
 from generation.tasks import run_generation
-from generation.tests.conftest import DATABASE
 from lightsb_site.log import JsonFormatter
+from tests.support import DATABASE
 
 pytestmark = pytest.mark.django_db
 

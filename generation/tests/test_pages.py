@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from generation import services
 from generation.models import Direction, Generation, Status
-from generation.tests.conftest import stored_files
+from tests.support import stored_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 

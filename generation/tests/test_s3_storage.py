@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generation.models import Generation, Status
-from generation.tests.conftest import IMMEDIATE
+from tests.support import IMMEDIATE
 
 BUCKET = "lightsb-private-test"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}

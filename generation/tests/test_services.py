@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from generation import services, uploads
 from generation.models import Direction, Generation, GenerationResult, JourneyFrame, Status
-from generation.tests.conftest import stored_files
+from generation.services.run import _ProgressReporter
+from tests.support import stored_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_only")]
 
@@ -167,7 +168,7 @@ def test_canceling_a_running_job_asks_it_to_stop_at_the_next_stage(user, upload,
 
     assert generation.status == Status.RUNNING
     assert generation.cancel_requested
-    reporter = services._ProgressReporter(generation_id=generation.pk, attempt=attempt)
+    reporter = _ProgressReporter(generation_id=generation.pk, attempt=attempt)
     from generation.ml import TranslationCanceled
 
     with pytest.raises(TranslationCanceled):
@@ -179,7 +180,7 @@ def test_progress_is_written_to_the_job_and_renews_its_lease(user, upload, astro
     attempt = services.generation_claim(generation_id=generation.pk, worker_id="w")
     Generation.objects.filter(pk=generation.pk).update(lease_expires_at=timezone.now())
 
-    services._ProgressReporter(generation_id=generation.pk, attempt=attempt)("encode", 40)
+    _ProgressReporter(generation_id=generation.pk, attempt=attempt)("encode", 40)
 
     generation.refresh_from_db()
     assert (generation.stage, generation.percent) == ("encode", 38)
@@ -258,7 +259,7 @@ def test_a_worker_that_lost_its_lease_cannot_write_progress(user, upload, astron
     from generation.ml import TranslationCanceled
 
     with pytest.raises(TranslationCanceled):
-        services._ProgressReporter(generation_id=generation.pk, attempt=old_attempt)("encode", 50)
+        _ProgressReporter(generation_id=generation.pk, attempt=old_attempt)("encode", 50)
     generation.refresh_from_db()
     assert generation.worker_id == "new"
     assert generation.stage == "starting"
@@ -426,7 +427,7 @@ def test_with_the_database_backend_the_task_is_queued_in_the_same_transaction(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from generation.tests.conftest import DATABASE
+    from tests.support import DATABASE
 
     settings.TASKS = DATABASE
     generation, _ = create(user, upload, astronaut_jpeg)  # no on-commit hooks run in this test

@@ -25,7 +25,7 @@ from PIL import Image
 
 from generation import services
 from generation.models import Direction, Generation, Status
-from generation.tests.conftest import DATABASE, DUMMY, encode, stored_files
+from tests.support import DATABASE, DUMMY, encode, stored_files
 
 ROOT = Path(django_settings.BASE_DIR)
 

@@ -16,18 +16,13 @@
     return "k-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
   }
 
-  var STAGE_LABELS = {
-    starting: "Starting", detect: "Finding faces", align: "Aligning faces",
-    encode: "Encoding", transport: "Translating", decode: "Decoding",
-    composite: "Pasting into your photo", done: "Finishing", saving: "Saving the results"
-  };
-
+  // The server sends each stage's label (generation.models.Stage); the page keeps no copy.
   function showProgress(label, bar, job) {
     if (!job) { return; }
     if (job.status === "queued") {
-      label.textContent = "Waiting for a free worker…";
+      label.textContent = job.stage_label + "…";
     } else if (job.status === "running") {
-      label.textContent = (STAGE_LABELS[job.stage] || "Working") + "… " + job.percent + " %";
+      label.textContent = job.stage_label + "… " + job.percent + " %";
     }
     bar.value = job.percent;
     bar.textContent = job.percent + " %";

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from stats.selectors import format_ago, format_duration
+from lightsb_site.formatting import format_duration
+from stats.selectors import format_ago
 from stats.services import usage_stats_record
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

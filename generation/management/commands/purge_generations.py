@@ -19,7 +19,7 @@ class Command(BaseCommand):
             help="Retention in days (default: GENERATION_RETENTION_DAYS, %(default)s = setting).",
         )
 
-    def handle(self, *args, days: int | None = None, **options) -> None:
+    def handle(self, *args: object, days: int | None = None, **options: object) -> None:
         days = settings.GENERATION_RETENTION_DAYS if days is None else days
         deleted = generation_purge_expired(days=days)
         self.stdout.write(f"deleted {deleted} generation(s) older than {days} day(s)")

@@ -11,7 +11,7 @@ from generation.services import generation_reap_stale
 class Command(BaseCommand):
     help = "Requeue (or fail after the last attempt) running jobs whose lease has expired."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         report = generation_reap_stale()
         self.stdout.write(
             f"requeued {len(report.requeued)}, failed {len(report.failed)} stale generation(s)"

@@ -1,31 +1,26 @@
-"""Fixtures of the cross-cutting tests (hostile input, faults, load smoke, browser)."""
+"""Helpers shared by every test suite (the fixtures that use them are in the root conftest)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
-import pytest
+from PIL import Image
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-
-@pytest.fixture
-def media_root(settings, tmp_path) -> Path:
-    """A private, empty local storage folder for this test."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    return root
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def stored_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **params: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
 
 
 def multipart_body(
@@ -51,16 +46,3 @@ def multipart_body(
     )
     parts.append(marker + b"--\r\n")
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-@pytest.fixture(scope="session")
-def portrait_jpeg() -> bytes:
-    """The astronaut of scikit-image: a real front-facing portrait."""
-    import io
-
-    from PIL import Image
-    from skimage import data
-
-    buffer = io.BytesIO()
-    Image.fromarray(data.astronaut()).save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()

@@ -1,0 +1,76 @@
+"""Where a job's files live and how they are written, deleted and swept.
+
+Every file of one job sits in ``generations/<owner>/<job>/`` under a random name, so a sweep of
+that folder finds even the files of a worker killed in the middle of saving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from generation.errors import StorageUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def owner_folder(*, owner_id: UUID | str) -> str:
+    """Where every file of one person lives (removed with the account)."""
+    return f"generations/{owner_id}"
+
+
+def generation_folder(*, owner_id: UUID | str, generation_id: UUID | str) -> str:
+    """Where every file of one job lives."""
+    return f"{owner_folder(owner_id=owner_id)}/{generation_id}"
+
+
+def storage_name(
+    *, owner_id: UUID | str, generation_id: UUID | str, kind: str, extension: str = "jpg"
+) -> str:
+    """A random, unguessable name in the job's folder under the owner's prefix."""
+    folder = generation_folder(owner_id=owner_id, generation_id=generation_id)
+    return f"{folder}/{kind}-{uuid.uuid4().hex}.{extension}"
+
+
+def store(*, owner_id: UUID | str, generation_id: UUID | str, kind: str, data: bytes) -> str:
+    """Write one file of a job; raises ``StorageUnavailable`` when the storage refuses it."""
+    name = storage_name(owner_id=owner_id, generation_id=generation_id, kind=kind)
+    try:
+        return default_storage.save(name, ContentFile(data))
+    except OSError as error:
+        # A failed write (ENOSPC) can leave a partial file under the name it was given; names
+        # are random UUIDs, so that name is ours alone and safe to remove.
+        delete_files([name])
+        raise StorageUnavailable() from error
+
+
+def delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        if not name:
+            continue
+        try:
+            default_storage.delete(name)
+        except Exception:  # a missing or unreachable file must not block the rest
+            logger.warning("could not delete stored file %s", name, exc_info=True)
+
+
+def sweep_folders(folders: Iterable[str]) -> None:
+    """Remove whatever is left in the jobs' folders (e.g. files of a worker killed mid-save)."""
+    for folder in folders:
+        try:
+            _, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        except Exception:
+            logger.warning("could not list %s", folder, exc_info=True)
+            continue
+        delete_files(f"{folder}/{name}" for name in files)
+        with contextlib.suppress(NotImplementedError, OSError):
+            os.rmdir(default_storage.path(folder))  # local storage keeps empty folders

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/job_memory.py [--scenario all|largest-photo|most-pictures]
 
-Each scenario runs in a fresh subprocess that does what a job worker does: load the engine,
-decode the stored JPEG, run ``generation.engine.translate`` (the Django adapter) and encode every
-output as JPEG. The child reports its resident memory after the engine load, its peak
-(``getrusage`` ``ru_maxrss``) and what it still holds after the job is dropped.
+Each scenario runs in a fresh subprocess that does what a job worker does: load the engine
+through the Django adapter (``generation.engine.get_engine``), decode the stored JPEG, translate
+it and encode every output as JPEG. The child reports its resident memory after the engine
+load, its peak (``getrusage`` ``ru_maxrss``) and what it still holds after the job is dropped.
 
 Scenarios, both at the service's caps (``GENERATION_MAX_PIXELS``, ``GENERATION_MAX_JOB_PIXELS``):
 - largest-photo: a 40 MP portrait with as many pictures as the job cap allows (5 at 200 MP);
@@ -52,7 +52,7 @@ def _settings() -> tuple[int, int, int, int]:
     django.setup()
     from django.conf import settings
 
-    from generation.models import MAX_JOURNEY_FRAMES, MAX_VARIANTS
+    from generation.limits import MAX_JOURNEY_FRAMES, MAX_VARIANTS
 
     return (
         int(settings.GENERATION_MAX_PIXELS),
@@ -83,11 +83,12 @@ def child(side: int, variants: int, journey: int) -> None:
     from skimage import data
 
     _settings()
-    from generation import engine, uploads
+    from generation import engine
+    from generation.images import encode_jpeg
     from generation.limits import check_job_cost
 
     check_job_cost(width=side, height=side, variants=variants, journey_frames=journey)
-    stored = uploads.encode_jpeg(
+    stored = encode_jpeg(
         Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.BICUBIC)
     )
     gc.collect()
@@ -97,8 +98,8 @@ def child(side: int, variants: int, journey: int) -> None:
     started = time.perf_counter()
     photo = Image.open(io.BytesIO(stored))
     photo.load()
-    result = engine.translate(
-        image=photo,
+    result = engine.get_engine().translate(
+        photo,
         direction="male_to_female",
         variants=variants,
         seed=7,
@@ -107,8 +108,8 @@ def child(side: int, variants: int, journey: int) -> None:
         journey_frames=journey,
         on_progress=None,
     )
-    written = sum(len(uploads.encode_jpeg(v.composite)) for v in result.variants)
-    written += sum(len(uploads.encode_jpeg(frame)) for frame in result.journey)
+    written = sum(len(encode_jpeg(variant.composite)) for variant in result.variants)
+    written += sum(len(encode_jpeg(frame)) for frame in result.journey)
     seconds = time.perf_counter() - started
     peak = _peak_mib()
     faces = len(result.faces)

@@ -64,9 +64,11 @@ WORKDIR /app
 # The code and the bundled weights (generation/ml/weights/); .dockerignore keeps out the rest.
 COPY --chown=lightsb:lightsb . /app
 
-# Static files are collected at build time (whitenoise serves them); the key is a throwaway that
-# only this step sees, the real one comes from the environment at run time.
-RUN SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+# Static files are collected at build time (whitenoise serves them); the key is a random
+# throwaway that only this step sees (production settings refuse a placeholder), the real one
+# comes from the environment at run time.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+      DATABASE_URL=sqlite:////tmp/build.sqlite3 \
       python manage.py collectstatic --noinput --verbosity 0 \
  && rm -f /tmp/build.sqlite3 \
  && mkdir -p /app/var /tmp/lightsb-metrics \

@@ -37,6 +37,28 @@ def _fresh_cache(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_storage_probe():
+    """/readyz remembers a successful storage probe for a while; each test starts afresh."""
+    from lightsb_site.health import forget_storage_probe
+
+    forget_storage_probe()
+    yield
+    forget_storage_probe()
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """Set some DEFAULT_THROTTLE_RATES for one test: ``throttle_rates(login="3/min")``."""
+
+    def set_rates(**rates: str) -> None:
+        framework = dict(settings.REST_FRAMEWORK)
+        framework["DEFAULT_THROTTLE_RATES"] = {**framework["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = framework
+
+    return set_rates
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD

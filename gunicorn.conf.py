@@ -72,8 +72,10 @@ control_socket_disable = not control_socket
 if not control_socket:
     del control_socket
 
-# Behind a reverse proxy that sets X-Forwarded-Proto; list its address in FORWARDED_ALLOW_IPS.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Gunicorn believes X-Forwarded-Proto (and marks the request HTTPS) only from these addresses:
+# by default the same proxies Django trusts (TRUSTED_PROXIES), and none when none is configured,
+# so a client cannot claim HTTPS for a plain-HTTP request.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES", "")
 
 # --- Logging ----------------------------------------------------------------------------------
 # The request id comes from lightsb_site.request_id.RequestIdMiddleware, which echoes it in the

@@ -8,7 +8,6 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
@@ -28,6 +27,7 @@ from accounts.serializers import (
     TokenPairOutput,
     UserOutput,
 )
+from accounts.throttles import ScopedThrottle
 from accounts.tokens import SESSION_CLAIM, parse_uuid
 from lightsb_site.auth import api_user
 
@@ -67,8 +67,8 @@ class PublicAPIView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    # Acts only where a view names a throttle_scope; counters live in the shared cache.
-    throttle_classes = [ScopedRateThrottle]
+    # Acts only where a view names a throttle_scope; atomic counters per client address.
+    throttle_classes = [ScopedThrottle]
 
 
 class RegisterView(PublicAPIView):
@@ -188,12 +188,8 @@ class SessionRevokeAllView(APIView):
 
 
 class UserView(APIView):
-    throttle_scope = "login"  # the password check of DELETE counts like a login attempt
-
-    def get_throttles(self):
-        if self.request.method == "DELETE":
-            return [ScopedRateThrottle()]
-        return super().get_throttles()
+    # DELETE checks the password again: its failures are limited per account by the service
+    # (password_check), like the HTML form.
 
     @extend_schema(responses={200: UserOutput, 401: ERROR}, summary="The caller's account")
     def get(self, request: Request) -> Response:

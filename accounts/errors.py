@@ -5,11 +5,43 @@ from __future__ import annotations
 from lightsb_site.api_errors import DomainError
 
 
+def _attempts_left_sentence(attempts_left: int, what: str, pause_minutes: int) -> str:
+    unit = "attempt" if attempts_left == 1 else "attempts"
+    minutes = "minute" if pause_minutes == 1 else "minutes"
+    return f"{attempts_left} {unit} left before {what} is paused for {pause_minutes} {minutes}."
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status = 401
     # One message for a wrong password, an unknown account and an inactive one: no enumeration.
+    # The attempts left count the (identifier, address) pair, whether or not the account exists.
     message = "The email/username or password is incorrect."
+
+    def __init__(self, *, attempts_left: int | None = None, pause_minutes: int = 15):
+        if attempts_left is None:
+            super().__init__()
+            return
+        sentence = _attempts_left_sentence(
+            attempts_left, "logging in from this address", pause_minutes
+        )
+        super().__init__(f"{self.message} {sentence}", attempts_left=attempts_left)
+
+
+class LoginSlowedDown(DomainError):
+    """Many failures on one account from several addresses: wait before trying again."""
+
+    code = "login_slowed_down"
+    status = 429
+
+    def __init__(self, *, retry_after: int):
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(
+            "There were many failed log-ins for this account. "
+            f"Wait {retry_after} {unit} before trying again.",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
 
 
 class LockedOut(DomainError):
@@ -74,3 +106,32 @@ class WrongPassword(DomainError):
     code = "wrong_password"
     status = 400
     message = "The current password is incorrect."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        attempts_left: int | None = None,
+        pause_minutes: int = 15,
+    ):
+        if attempts_left is None:
+            super().__init__(message)
+            return
+        sentence = _attempts_left_sentence(attempts_left, "this form", pause_minutes)
+        super().__init__(f"{message or self.message} {sentence}", attempts_left=attempts_left)
+        self.attempts_left = attempts_left
+
+
+class PasswordChecksLocked(DomainError):
+    """Too many wrong passwords on a form that checks it again (change password, delete)."""
+
+    code = "locked_out"
+    status = 429
+
+    def __init__(self, *, retry_after: int):
+        minutes = max(1, -(-retry_after // 60))
+        unit = "minute" if minutes == 1 else "minutes"
+        super().__init__(
+            f"Too many wrong passwords. Try again in {minutes} {unit}.", retry_after=retry_after
+        )
+        self.retry_after = retry_after

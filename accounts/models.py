@@ -148,6 +148,10 @@ class LoginSession(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     remember_me = models.BooleanField(default=False)
     refresh_jti = models.CharField(max_length=64, blank=True)
+    # The token spent by the last rotation and when: presented again within
+    # REFRESH_REUSE_GRACE_SECONDS (a double click, two tabs) it gets the same successor.
+    previous_refresh_jti = models.CharField(max_length=64, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
 
@@ -161,3 +165,47 @@ class LoginSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter of lightsb_site.rate_limit (used when no Redis is configured).
+
+    Written only by that module's single-statement upsert; ``expires_at`` is Unix time.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class AdminAuditEntry(models.Model):
+    """Who changed which account in the admin, what, and when. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        PASSWORD = "password", "Password set"
+        DELETE = "delete", "Deleted"
+
+    actor = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="admin_actions"
+    )
+    actor_username = models.CharField(max_length=30)
+    target = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="admin_audit"
+    )
+    target_username = models.CharField(max_length=30)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_fields = models.JSONField(default=list, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "admin audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.action} {self.target_username}"

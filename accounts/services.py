@@ -5,9 +5,12 @@ HTML views and API views both call these, so each rule lives once.
 
 from __future__ import annotations
 
+import logging
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 from typing import Any
 
@@ -16,25 +19,35 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.errors import (
     DuplicateUser,
     InvalidCredentials,
     LockedOut,
+    LoginSlowedDown,
     SessionNotFound,
     SessionRevoked,
     TokenInvalid,
     TokenReused,
     WrongPassword,
 )
-from accounts.lockout import lockout_clear, lockout_retry_after
-from accounts.models import ROLE_FLAGS, LoginSession, Profile, Role, User
+from accounts.lockout import (
+    lockout_clear,
+    lockout_retry_after,
+    login_attempts_left,
+    login_pause_minutes,
+    login_slowdown,
+    password_check,
+)
+from accounts.models import ROLE_FLAGS, AdminAuditEntry, LoginSession, Profile, Role, User
 from accounts.tokens import (
     PASSWORD_CLAIM,
     SESSION_CLAIM,
@@ -45,7 +58,10 @@ from accounts.tokens import (
     token_pair_issue,
 )
 from accounts.validators import validate_username
+from lightsb_site.rate_limit import counters_clear_for_user
 from stats.models import UsageStats
+
+logger = logging.getLogger(__name__)
 
 USER_AGENT_MAX = 255
 PROFILE_FIELDS = ("full_name", "position", "date_of_birth")
@@ -115,6 +131,36 @@ def user_set_role(*, user: User, role: str) -> User:
     return user
 
 
+def admin_audit_record(
+    *,
+    request: HttpRequest,
+    target: User,
+    action: str,
+    changed_fields: Iterable[str] = (),
+) -> AdminAuditEntry:
+    """Append who (the signed-in staff member) did what to which account, from where.
+
+    The usernames are copied so the entry still reads after either account is deleted.
+    """
+    actor = request.user if isinstance(request.user, User) else None
+    entry = AdminAuditEntry.objects.create(
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
+        target=target,
+        target_username=target.get_username(),
+        action=action,
+        changed_fields=sorted(changed_fields),
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+    logger.info(
+        "admin %s by %s",
+        action,
+        request.user.pk,
+        extra={"user_id": str(target.pk), "code": f"admin_{action}"},
+    )
+    return entry
+
+
 def profile_update(*, user: User, data: Mapping[str, Any]) -> Profile:
     """Update any of full_name, position, date_of_birth; validate before writing anything."""
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -141,8 +187,7 @@ def user_change_password(
     ``keep_session_id`` spares one session: the browser that changed the password stays
     logged in (its view then follows the new session key with ``browser_session_rekey``).
     """
-    if not user.check_password(old_password):
-        raise WrongPassword()
+    password_check(user=user, password=old_password)
     try:
         validate_password(new_password, user=user)
     except ValidationError as exc:
@@ -164,6 +209,10 @@ def user_delete(*, user: User) -> None:
     (after the commit); deleting the user then cascades to the profile, the statistics and
     the login sessions, so every outstanding access or refresh token fails with 401. The
     browsers' Django sessions are deleted too, so no browser stays logged in as nobody.
+
+    Nothing about the person is left behind: simplejwt's outstanding-token rows (which it
+    would only unlink), django-axes' attempt and access logs (username, address, browser),
+    the rate-limit counters kept for the account and, after the commit, its media folder.
     """
     from generation.services import generation_delete_all
 
@@ -172,19 +221,63 @@ def user_delete(*, user: User) -> None:
         User.objects.select_for_update().filter(pk=user.pk).first()
         _delete_django_sessions(_browser_session_keys(LoginSession.objects.filter(user=user)))
         generation_delete_all(owner=user)
+        OutstandingToken.objects.filter(user=user).delete()  # cascades to BlacklistedToken
+        _delete_lockout_records(user)
+        counters_clear_for_user(user.pk)
+        owner_id = user.pk
         user.delete()
+        transaction.on_commit(lambda: _delete_owner_folder(owner_id))
+
+
+def _delete_lockout_records(user: User) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    # Lockout keys are the lower-cased username (accounts.lockout), or what was typed when
+    # it matched no account yet (the email address, before registration).
+    names = {user.username.lower(), user.email.lower()}
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username__in=names).delete()
+
+
+def _delete_owner_folder(owner_id: uuid.UUID) -> None:
+    """Remove whatever is left under the account's media prefix (empty folders included)."""
+    from generation.storage import owner_folder
+
+    folder = owner_folder(owner_id=owner_id)
+    try:
+        shutil.rmtree(default_storage.path(folder), ignore_errors=True)
+        return
+    except NotImplementedError:  # object storage: no folders, delete what the prefix holds
+        pass
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            directories, files = default_storage.listdir(current)
+        except Exception:
+            logger.warning("could not list %s", current, exc_info=True)
+            continue
+        pending.extend(f"{current}/{name}" for name in directories)
+        for name in files:
+            try:
+                default_storage.delete(f"{current}/{name}")
+            except Exception:
+                logger.warning("could not delete %s/%s", current, name, exc_info=True)
 
 
 def user_delete_confirmed(*, user: User, password: str | None) -> None:
     """Delete the account once its password has been given again.
 
     Raises ``ValidationError`` on the ``password`` field when it is missing or wrong, so a
-    stolen access token or an unattended browser is not enough to delete an account.
+    stolen access token or an unattended browser is not enough to delete an account, and
+    ``PasswordChecksLocked`` (429) after too many wrong ones.
     """
     if not password:
         raise ValidationError({"password": ["Enter your password to delete the account."]})
-    if not user.check_password(password):
-        raise ValidationError({"password": ["The password is incorrect."]})
+    try:
+        password_check(user=user, password=password, message="The password is incorrect.")
+    except WrongPassword as error:
+        raise ValidationError({"password": [error.message]}) from error
     user_delete(user=user)
 
 
@@ -192,14 +285,22 @@ def user_delete_confirmed(*, user: User, password: str | None) -> None:
 def credentials_check(*, request: HttpRequest, identifier: str, password: str) -> User:
     """Check an email-or-username and password, behind the django-axes lockout.
 
-    Raises ``LockedOut`` (with retry_after) once the (identifier, IP) pair is locked and
-    ``InvalidCredentials`` otherwise; the same answer whether or not the account exists.
+    Raises ``LockedOut`` (with retry_after) once the (identifier, IP) pair is locked,
+    ``LoginSlowedDown`` while the account's failures over many addresses ask this (failing)
+    address to wait, and ``InvalidCredentials`` with the attempts left otherwise; the same
+    answers whether or not the account exists.
     """
+    wait = login_slowdown(request, identifier or "")
+    if wait:
+        raise LoginSlowedDown(retry_after=wait)
     user = authenticate(request, username=identifier or "", password=password or "")
     if user is None:
         if getattr(request, "axes_locked_out", False):
             raise LockedOut(retry_after=lockout_retry_after(request, {"username": identifier}))
-        raise InvalidCredentials()
+        raise InvalidCredentials(
+            attempts_left=login_attempts_left(request, identifier or ""),
+            pause_minutes=login_pause_minutes(),
+        )
     return user
 
 
@@ -333,8 +434,11 @@ def session_refresh(*, raw_refresh: str) -> IssuedSession:
     """Rotate a refresh token: the presented one is spent, a new pair is returned.
 
     The swap is one locked read-and-update of the session row, so of N concurrent refreshes
-    of one token exactly one wins. A token that is validly signed but no longer the session's
-    current one was copied somewhere: the whole session is revoked (``TokenReused``).
+    of one token exactly one rotates it; the others, arriving within
+    ``REFRESH_REUSE_GRACE_SECONDS`` of that rotation, get the same successor refresh token
+    (and a fresh access token), so a double click or two tabs do not end the session. A token
+    that is validly signed but no longer the session's current one, presented later, was
+    copied somewhere: the whole session is revoked (``TokenReused``).
     """
     try:
         token = SessionRefreshToken(raw_refresh)  # type: ignore[arg-type]  # simplejwt accepts the string
@@ -357,6 +461,8 @@ def session_refresh(*, raw_refresh: str) -> IssuedSession:
             raise TokenInvalid()
         if session.revoked_at is not None:
             raise SessionRevoked()
+        if session.refresh_jti != jti and _within_reuse_grace(session, jti):
+            return _successor_again(session)
         if session.refresh_jti != jti:
             reused = True
             session.revoked_at = timezone.now()
@@ -371,15 +477,50 @@ def session_refresh(*, raw_refresh: str) -> IssuedSession:
             tokens = token_pair_issue(
                 user=user, session_id=session.id, remember_me=session.remember_me
             )
+            session.previous_refresh_jti = jti
+            session.rotated_at = timezone.now()
             session.refresh_jti = tokens.jti
             session.last_used_at = timezone.now()
             session.expires_at = tokens.refresh_expires_at
-            session.save(update_fields=["refresh_jti", "last_used_at", "expires_at"])
+            session.save(
+                update_fields=[
+                    "refresh_jti",
+                    "previous_refresh_jti",
+                    "rotated_at",
+                    "last_used_at",
+                    "expires_at",
+                ]
+            )
             spent = OutstandingToken.objects.filter(jti=jti).first()
             if spent is not None:
                 BlacklistedToken.objects.get_or_create(token=spent)
     if reused:  # raised after the commit, so the revocation sticks
         raise TokenReused()
+    return IssuedSession(session=session, tokens=tokens)
+
+
+def _within_reuse_grace(session: LoginSession, jti: str) -> bool:
+    if not session.previous_refresh_jti or session.rotated_at is None:
+        return False
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS)
+    return session.previous_refresh_jti == jti and timezone.now() - session.rotated_at <= grace
+
+
+def _successor_again(session: LoginSession) -> IssuedSession:
+    """The pair of the rotation that just happened: its refresh token (kept by simplejwt's
+    outstanding-token record) and a new access token signed from it."""
+    successor = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
+    if successor is None or not successor.token:
+        raise SessionRevoked()
+    refresh = SessionRefreshToken(successor.token)  # type: ignore[arg-type]  # a string works
+    access = refresh.access_token
+    tokens = TokenPair(
+        access=str(access),
+        refresh=successor.token,
+        jti=session.refresh_jti,
+        access_expires_at=datetime_from_epoch(access["exp"]),
+        refresh_expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     return IssuedSession(session=session, tokens=tokens)
 
 

@@ -13,7 +13,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.errors import DuplicateUser, InvalidCredentials, LockedOut, WrongPassword
+from accounts.errors import (
+    DuplicateUser,
+    InvalidCredentials,
+    LockedOut,
+    LoginSlowedDown,
+    PasswordChecksLocked,
+    WrongPassword,
+)
 from accounts.forms import (
     AccountDeleteForm,
     LoginForm,
@@ -22,6 +29,7 @@ from accounts.forms import (
     RegisterForm,
     apply_validation_error,
 )
+from accounts.throttles import throttle_hit, throttled_page
 from lightsb_site.auth import AuthenticatedHttpRequest
 from stats.selectors import usage_summary
 
@@ -41,6 +49,8 @@ def _safe_next(request: HttpRequest) -> str | None:
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
+    if request.method == "POST" and not (hit := throttle_hit(request, "register")).allowed:
+        return throttled_page(request, hit)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,6 +76,8 @@ def register(request: HttpRequest) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST" and not (hit := throttle_hit(request, "login")).allowed:
+        return throttled_page(request, hit)
     form = LoginForm(request.POST or None)
     status = 200
     locked = False
@@ -79,6 +91,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except LockedOut as error:
             form.add_error(None, error.message)
             status, locked = 429, True
+        except LoginSlowedDown as error:
+            form.add_error(None, error.message)
+            status = 429
         except InvalidCredentials as error:
             form.add_error(None, error.message)
             status = 400
@@ -139,6 +154,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
+    locked_status = None
     if request.method == "POST" and form.is_valid():
         try:
             services.user_change_password(
@@ -149,6 +165,9 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         except WrongPassword as error:
             form.add_error("old_password", error.message)
+        except PasswordChecksLocked as error:
+            form.add_error(None, error.message)
+            locked_status = 429
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -158,7 +177,7 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
             services.browser_session_rekey(request=request)
             messages.success(request, "Your password is changed. Other sessions were logged out.")
             return redirect("accounts:profile")
-    status = 400 if form.errors else 200
+    status = locked_status or (400 if form.errors else 200)
     return render(request, "accounts/password_change.html", {"form": form}, status=status)
 
 
@@ -166,11 +185,15 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None)
+    locked_status = None
     if request.method == "POST" and form.is_valid():
         try:
             services.user_delete_confirmed(
                 user=request.user, password=form.cleaned_data["password"]
             )
+        except PasswordChecksLocked as error:
+            form.add_error(None, error.message)
+            locked_status = 429
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -179,5 +202,5 @@ def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
                 request, "Your account, your photos and all your data have been deleted."
             )
             return redirect("home")
-    status = 400 if form.errors else 200
+    status = locked_status or (400 if form.errors else 200)
     return render(request, "accounts/account_delete.html", {"form": form}, status=status)

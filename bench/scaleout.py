@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -439,7 +440,7 @@ def run(args: argparse.Namespace) -> list[PhaseResult]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         # One key for every process: a token signed by one web process is checked by the other.
-        "SECRET_KEY": f"scale-out-{uuid.uuid4().hex}",
+        "SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": database_url,
         "TASKS_BACKEND": "database",
         "AWS_STORAGE_BUCKET_NAME": "lightsb-scaleout",
@@ -452,6 +453,8 @@ def run(args: argparse.Namespace) -> list[PhaseResult]:
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "GENERATION_DAILY_LIMIT": "100000",
         "THROTTLE_REGISTER": "1000/hour",
+        # The round-robin proxy below appends X-Forwarded-For, as a real balancer does.
+        "TRUSTED_PROXIES": "127.0.0.1",
         "LIGHTSB_TORCH_THREADS": str(args.torch_threads),
         "OMP_NUM_THREADS": str(args.torch_threads),
         "MKL_NUM_THREADS": str(args.torch_threads),

@@ -20,9 +20,9 @@ from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.throttles import ScopedThrottle
 from generation import archives, selectors, services, uploads
 from generation.estimate import estimate_faces
 from generation.limits import (
@@ -290,7 +290,7 @@ class EstimateOutputSerializer(serializers.Serializer):
 
 
 class EstimateApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "estimate"
 
     @extend_schema(

@@ -26,6 +26,22 @@ class GenerationNotCancelable(DomainError):
     message = "This generation has already finished, so it can no longer be canceled."
 
 
+class GenerationGone(DomainError):
+    """The job (or its owner's account) was deleted while this request was working on it."""
+
+    code = "not_found"
+    status = 404
+    message = "This generation no longer exists; it was deleted."
+
+
+class JobTooLarge(DomainError):
+    """Photo pixels x (variants + journey frames) over GENERATION_MAX_JOB_PIXELS."""
+
+    code = "job_too_large"
+    status = 400
+    message = "This job asks for too much work at once."
+
+
 class GenerationNotReady(DomainError):
     code = "not_ready"
     status = 409

@@ -33,6 +33,9 @@ __all__ = [
     "MAX_VARIATION",
     "MIN_IMAGE_SIDE",
     "MIN_JOURNEY_FRAMES",
+    "check_job_cost",
+    "job_pixels",
+    "max_job_pixels",
     "max_upload_bytes",
     "upload_size_text",
 ]
@@ -55,3 +58,44 @@ def max_upload_bytes() -> int:
 def upload_size_text() -> str:
     """The upload limit as people read it ("10 MB")."""
     return f"{max_upload_bytes() / (1024 * 1024):g} MB"
+
+
+# --- The work of one job -------------------------------------------------------------------
+# Every variant and every journey frame is a full-size composite of the photo, so the work
+# (time, memory, bytes written) of a job grows with photo pixels x (variants + journey frames).
+# GENERATION_MAX_JOB_PIXELS caps that product: a 12 MP phone photo may have 8 variants and an
+# 8-frame journey, a 40 MP photo at most 5 pictures in all. bench/job_memory.py measures a job
+# at the caps.
+
+
+def max_job_pixels() -> int:
+    return int(settings.GENERATION_MAX_JOB_PIXELS)
+
+
+def job_pixels(*, width: int, height: int, variants: int, journey_frames: int) -> int:
+    return width * height * (variants + journey_frames)
+
+
+def check_job_cost(*, width: int, height: int, variants: int, journey_frames: int) -> None:
+    """Raise ``JobTooLarge`` (400) when the photo with these settings exceeds the cap."""
+    from generation.errors import JobTooLarge
+
+    asked = job_pixels(width=width, height=height, variants=variants, journey_frames=journey_frames)
+    limit = max_job_pixels()
+    if asked <= limit:
+        return
+    pictures = variants + journey_frames
+    allowed = max(0, limit // max(1, width * height))
+    advice = (
+        f"With this photo at most {allowed} pictures fit; choose fewer variants or journey "
+        "frames, or use a smaller photo."
+        if allowed
+        else "Use a smaller photo."
+    )
+    raise JobTooLarge(
+        f"This photo ({width * height / 1e6:.1f} MP) with {pictures} pictures "
+        f"({variants} variants + {journey_frames} journey frames) is {asked / 1e6:.0f} MP of "
+        f"work; one job may ask for at most {limit / 1e6:.0f} MP. {advice}",
+        fields={"variants": [f"At most {allowed} pictures in all for this photo."]},
+        max_job_megapixels=limit // 1_000_000,
+    )

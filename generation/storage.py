@@ -21,9 +21,14 @@ from generation.errors import StorageUnavailable
 logger = logging.getLogger(__name__)
 
 
+def owner_folder(*, owner_id: UUID | str) -> str:
+    """Where every file of one person lives (removed with the account)."""
+    return f"generations/{owner_id}"
+
+
 def generation_folder(*, owner_id: UUID | str, generation_id: UUID | str) -> str:
     """Where every file of one job lives."""
-    return f"generations/{owner_id}/{generation_id}"
+    return f"{owner_folder(owner_id=owner_id)}/{generation_id}"
 
 
 def storage_name(

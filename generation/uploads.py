@@ -41,8 +41,9 @@ __all__ = [
 ]
 
 # Formats accepted, identified by Pillow from the bytes, never from the name or the client's
-# Content-Type.
-ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# Content-Type. MPO is the multi-picture JPEG of many phone cameras (a photo plus a depth map or
+# a second view); its first frame is the photo itself, and the only one used.
+ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
 
 # A truncated file must be an error, not a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -126,6 +127,7 @@ def sanitize_image_bytes(data: bytes) -> SanitizedImage:
                     f"The image has {width * height / 1e6:.0f} megapixels; at most "
                     f"{max_pixels / 1e6:.0f} are accepted. Resize it and try again."
                 )
+            opened.seek(0)  # an MPO's primary picture; a no-op for single-frame files
             opened.load()
             oriented = ImageOps.exif_transpose(opened)
             flat = _flatten(oriented)

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.throttles import throttle_hit
 from generation import archives, selectors, services, uploads
 from generation.errors import FAILURE_ADVICE
 from generation.estimate import estimate_faces
@@ -29,6 +30,7 @@ from generation.models import Generation, Status
 from generation.responses import image_response, zip_response
 from lightsb_site.api_errors import DomainError
 from lightsb_site.auth import AuthenticatedHttpRequest
+from lightsb_site.rate_limit import rate_limit_headers, throttled_message
 
 HISTORY_PAGE_SIZE = 12
 
@@ -78,7 +80,10 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             form.add_error(None, error.message)
         return render(request, "generation/generator.html", {"form": form}, status=status)
-    generation.refresh_from_db()
+    try:
+        generation.refresh_from_db()
+    except Generation.DoesNotExist as error:  # deleted meanwhile, from another tab
+        raise Http404("This generation was deleted.") from error
     if _wants_json(request):
         return JsonResponse(_status_payload(generation), status=201)
     return redirect("generation:detail", pk=generation.pk)
@@ -102,6 +107,13 @@ def progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
 def estimate(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The engine's reading of a chosen photo (faces, age group, sex, direction hints), so the
     page can suggest a fitting direction before anything is uploaded for good."""
+    hit = throttle_hit(request, "estimate")
+    if not hit.allowed:
+        return JsonResponse(
+            {"code": "throttled", "message": throttled_message(hit)},
+            status=429,
+            headers=rate_limit_headers(hit),
+        )
     try:
         uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
         sanitized = uploads.sanitize_upload(request.FILES.get("file"))

@@ -138,10 +138,28 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return response
     message = str(detail) if detail is not None else str(exc)
     body = error_body(code, message)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
-        body["retry_after"] = int(exc.wait) + 1  # type: ignore[attr-defined]
+    if isinstance(exc, exceptions.Throttled):
+        _throttled(exc, body, response, context)
     response.data = body
     return response
+
+
+def _throttled(
+    exc: exceptions.Throttled, body: dict[str, Any], response: Response, context: dict[str, Any]
+) -> None:
+    from lightsb_site.rate_limit import RATE_LIMIT_ATTRIBUTE, rate_limit_headers, throttled_message
+
+    request = context.get("request")
+    hit = getattr(getattr(request, "_request", None), RATE_LIMIT_ATTRIBUTE, None)
+    if hit is None:
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            body["retry_after"] = int(wait) + 1
+        return
+    body["message"] = throttled_message(hit)
+    body["retry_after"] = hit.reset_seconds
+    for name, value in rate_limit_headers(hit).items():
+        response[name] = value
 
 
 def json_error(code: str, message: str, status_code: int, **extra: Any) -> JsonResponse:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -37,12 +38,29 @@ def check_database() -> str:
     return "ok"
 
 
+# /readyz is public and polled every few seconds; a storage round trip (a write and a delete,
+# on S3 two paid requests) is made at most once per this many seconds per process.
+STORAGE_PROBE_TTL_SECONDS = 30.0
+_storage_checked_at: float | None = None
+
+
 def check_storage() -> str:
+    """The media storage accepts a write and a delete; a success is reused for a while."""
+    global _storage_checked_at
+    now = time.monotonic()
+    if _storage_checked_at is not None and now - _storage_checked_at < STORAGE_PROBE_TTL_SECONDS:
+        return "ok"
     name = default_storage.save(
         f"{PROBE_PREFIX}/probe-{uuid.uuid4().hex}.txt", ContentFile(b"ready")
     )
     default_storage.delete(name)
+    _storage_checked_at = time.monotonic()  # failures raise above and are not remembered
     return "ok"
+
+
+def forget_storage_probe() -> None:
+    global _storage_checked_at
+    _storage_checked_at = None
 
 
 def _weights_dir() -> Path:

@@ -149,3 +149,18 @@ class ContextFilter(logging.Filter):
         if not hasattr(record, "generation_id"):
             record.generation_id = generation_id_var.get() or "-"
         return True
+
+
+class OneLineWarningFilter(logging.Filter):
+    """Turn a record into one WARNING line without its traceback (for expected client errors,
+    such as Django's DisallowedHost, which it logs as an ERROR with a full stack)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno = logging.WARNING
+        record.levelname = "WARNING"
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        record.msg = " ".join(str(record.getMessage()).split())[:300]
+        record.args = ()
+        return True

@@ -47,6 +47,28 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+# Values that appear in examples and tutorials; a key anyone can read signs nothing.
+PLACEHOLDER_SECRET_KEYS = {"change-me", "changeme", "secret", "django-insecure", "replace-me"}
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot sign production sessions and tokens, or None when it can."""
+    if key.strip().lower() in PLACEHOLDER_SECRET_KEYS or key.startswith("django-insecure-"):
+        return "SECRET_KEY is a placeholder from an example"
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+        return f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters"
+    return None
+
+
+if not DEBUG and not TESTING and (problem := secret_key_problem(SECRET_KEY)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"{problem}. Generate one with: "
+        'python -c "import secrets; print(secrets.token_urlsafe(64))"'
+    )
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -71,7 +93,14 @@ INSTALLED_APPS = [
     "generation",
 ]
 
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+# e.g. "127.0.0.1,10.0.0.0/8"). Empty: the connection's own address is the client's, and the
+# forwarding headers are dropped. See lightsb_site/client_address.py.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
 MIDDLEWARE = [
+    # Before anything reads the client address (throttles, lockout, session records, logs).
+    "lightsb_site.client_address.ClientAddressMiddleware",
     # Request id first, so every later line and the access log carry it; probes next, before
     # host validation and the HTTPS redirect (see lightsb_site/health.py).
     "lightsb_site.request_id.RequestIdMiddleware",
@@ -220,7 +249,14 @@ AXES_RESET_ON_SUCCESS = True
 # (and retry_after counts down) instead of being pushed back by every retry.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# REMOTE_ADDR is the client address settled by ClientAddressMiddleware (TRUSTED_PROXIES).
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Per account (over every address) failures slow logins down instead of locking them: from the
+# LOGIN_SLOWDOWN_AFTER-th failure on, an address that has itself failed waits 2, 4, 8 ... s
+# (at most LOGIN_SLOWDOWN_MAX_SECONDS) after the account's latest failure; an address with no
+# failures is never slowed, so the real user gets in during an attack.
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 5)
+LOGIN_SLOWDOWN_MAX_SECONDS = env_int("LOGIN_SLOWDOWN_MAX_SECONDS", 120)
 AXES_VERBOSE = False
 CSRF_FAILURE_VIEW = "lightsb_site.views.csrf_failure"
 
@@ -244,6 +280,9 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "20/hour"),
         "login": os.environ.get("THROTTLE_LOGIN", "60/min"),
         "refresh": os.environ.get("THROTTLE_REFRESH", "120/min"),
+        # Forms that check the password again (change password, delete account), per account.
+        "password_check": os.environ.get("THROTTLE_PASSWORD_CHECK", "5/15m"),
+        # Reading a photo's faces before a job (runs the face detector in the web process).
         "estimate": os.environ.get("THROTTLE_ESTIMATE", "30/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -263,6 +302,9 @@ SIMPLE_JWT: dict[str, Any] = {
 REFRESH_REMEMBER_ME_LIFETIME = timedelta(days=30)
 REFRESH_COOKIE_NAME = "lightsb_refresh"
 REFRESH_COOKIE_PATH = "/api/auth/"
+# A rotated refresh token presented again within this many seconds (parallel refreshes: a double
+# click, two tabs) gets the same successor; later, reuse still revokes the whole session.
+REFRESH_REUSE_GRACE_SECONDS = env_int("REFRESH_REUSE_GRACE_SECONDS", 10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "LightSB Service API",
@@ -322,6 +364,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Generation jobs (see docs/api-generation.md) --------------------------------------------
 GENERATION_MAX_PIXELS = env_int("GENERATION_MAX_PIXELS", 40_000_000)
+# Cap on the work of one job: photo pixels x (variants + journey frames). See generation.limits.
+GENERATION_MAX_JOB_PIXELS = env_int("GENERATION_MAX_JOB_PIXELS", 200_000_000)
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 200)
 GENERATION_RETENTION_DAYS = env_int("GENERATION_RETENTION_DAYS", 30)
 # A running job whose worker has not reported for this long is presumed dead and is retried.
@@ -353,7 +397,10 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXIES:
+        # Only a listed proxy's header survives ClientAddressMiddleware; without a proxy a
+        # client could otherwise claim HTTPS for a plain-HTTP request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -367,7 +414,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "lightsb_site.log.ContextFilter"}},
+    "filters": {
+        "context": {"()": "lightsb_site.log.ContextFilter"},
+        "one_line_warning": {"()": "lightsb_site.log.OneLineWarningFilter"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
@@ -385,6 +435,12 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # A bad Host header is a client's mistake or a scanner: one warning line, no traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["console"],
+            "filters": ["one_line_warning"],
+            "propagate": False,
+        },
     },
 }
 

@@ -65,3 +65,15 @@ def usage_summary(*, user: User) -> UsageSummary:
             format_duration(stats.avg_processing_seconds) if stats.usage_count else "—"
         ),
     )
+
+
+def usage_accepted_since(*, user: User, since: datetime) -> tuple[int, datetime | None]:
+    """How many jobs ``user`` had accepted after ``since``, and the earliest of them."""
+    from django.db.models import Count, Min
+
+    from stats.models import UsageRecord
+
+    totals = UsageRecord.objects.filter(user=user, accepted_at__gt=since).aggregate(
+        count=Count("id"), earliest=Min("accepted_at")
+    )
+    return totals["count"], totals["earliest"]

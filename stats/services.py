@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
 
-from stats.models import UsageStats
+from stats.models import UsageRecord, UsageStats
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -44,3 +45,8 @@ def usage_stats_record(
         + (Value(seconds, output_field=FloatField()) - F("avg_processing_seconds"))
         / Cast(F("usage_count") + 1, FloatField()),
     )
+
+
+def usage_record_accept(*, user: User, generation_id: uuid.UUID, accepted_at: datetime) -> None:
+    """Append the record of one accepted job (what the daily quota counts)."""
+    UsageRecord.objects.create(user=user, generation_id=generation_id, accepted_at=accepted_at)

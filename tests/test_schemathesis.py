@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 from generation import services
 from generation.models import Status
@@ -106,12 +105,10 @@ def all_selected_were_tested(report: str) -> bool:
 
 
 @pytest.fixture
-def generous_throttles(monkeypatch):
+def generous_throttles(throttle_rates):
     # Register is limited to 20 an hour: fuzzing would only ever see 429s and test nothing.
-    monkeypatch.setattr(
-        ScopedRateThrottle,
-        "THROTTLE_RATES",
-        {"register": "10000/min", "login": "10000/min", "refresh": "10000/min"},
+    throttle_rates(
+        register="10000/min", login="10000/min", refresh="10000/min", password_check="10000/min"
     )
 
 

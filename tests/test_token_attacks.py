@@ -18,6 +18,7 @@ from collections.abc import Callable
 import jwt
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +84,16 @@ def revoke_all(client: APIClient, tokens: dict) -> None:
 
 
 def revoke_by_refresh_reuse(client: APIClient, tokens: dict) -> None:
-    # Rotating once and presenting the old refresh token again is treated as theft.
+    # Rotating once and presenting the old refresh token again, after the grace window for
+    # parallel refreshes, is treated as theft.
+    from datetime import timedelta
+
+    from accounts.models import LoginSession
+
     assert client.post("/api/auth/refresh", {"refresh": tokens["refresh"]}).status_code == 200
+    LoginSession.objects.filter(id=tokens["session_id"]).update(
+        rotated_at=timezone.now() - timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS + 1)
+    )
     assert client.post("/api/auth/refresh", {"refresh": tokens["refresh"]}).status_code == 401
 
 

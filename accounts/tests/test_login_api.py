@@ -151,18 +151,12 @@ def test_login_with_missing_fields_is_a_400_with_field_errors(api_client, payloa
     assert response.json()["fields"]
 
 
-def test_login_is_throttled_per_scope(api_client, user, settings):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = {**original, "login": "3/min"}
-    try:
-        statuses = [
-            login(api_client, f"ghost{i}", "whatever-pass", REMOTE_ADDR="198.51.100.9").status_code
-            for i in range(4)
-        ]
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
+def test_login_is_throttled_per_scope(api_client, user, throttle_rates):
+    throttle_rates(login="3/min")
+    statuses = [
+        login(api_client, f"ghost{i}", "whatever-pass", REMOTE_ADDR="198.51.100.9").status_code
+        for i in range(4)
+    ]
 
     assert statuses == [401, 401, 401, 429]
 

@@ -110,16 +110,10 @@ class TestApiRegistration:
 
         assert response.status_code == 400
 
-    def test_registration_is_throttled(self, api_client):
-        from rest_framework.throttling import ScopedRateThrottle
-
-        original = ScopedRateThrottle.THROTTLE_RATES
-        ScopedRateThrottle.THROTTLE_RATES = {**original, "register": "2/hour"}
-        try:
-            statuses = [register(api_client, username=f"u{i}xx").status_code for i in range(3)]
-            throttled = api_client.post(REGISTER, {}, format="json")
-        finally:
-            ScopedRateThrottle.THROTTLE_RATES = original
+    def test_registration_is_throttled(self, api_client, throttle_rates):
+        throttle_rates(register="2/hour")
+        statuses = [register(api_client, username=f"u{i}xx").status_code for i in range(3)]
+        throttled = api_client.post(REGISTER, {}, format="json")
 
         assert statuses == [201, 409, 429]
         assert throttled.status_code == 429

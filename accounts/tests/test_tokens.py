@@ -30,6 +30,13 @@ def bearer(access):
     return client
 
 
+def rotated_long_ago(session_id) -> None:
+    """Move the session's last rotation out of the reuse grace window."""
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS + 1)
+    session = LoginSession.objects.get(id=session_id)
+    LoginSession.objects.filter(id=session_id).update(rotated_at=session.rotated_at - grace)
+
+
 @pytest.mark.django_db
 class TestRotation:
     def test_refresh_returns_a_new_pair_and_spends_the_old_token(self, api_client, user, api_login):
@@ -67,6 +74,7 @@ class TestRotation:
     def test_reusing_a_rotated_token_revokes_the_whole_session(self, api_client, user, api_login):
         first = api_login(user)
         second = refresh(api_client, first["refresh"]).json()
+        rotated_long_ago(first["session_id"])
 
         reuse = refresh(api_client, first["refresh"])
 
@@ -82,6 +90,7 @@ class TestRotation:
         stolen = api_login(user)
         other = api_login(user)
         refresh(api_client, stolen["refresh"])
+        rotated_long_ago(stolen["session_id"])
         refresh(api_client, stolen["refresh"])
 
         assert refresh(api_client, other["refresh"]).status_code == 200
@@ -258,21 +267,17 @@ class TestAccessTokens:
         assert session.last_used_at > session.created_at
 
 
-@pytest.mark.django_db(transaction=True)
-def test_eight_concurrent_refreshes_of_one_token_let_exactly_one_through(user, api_login):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locking is exercised on PostgreSQL (set DATABASE_URL)")
-    token = api_login(user)["refresh"]
-    barrier = threading.Barrier(8)
-    outcomes: list[str] = []
+def parallel(count: int, action) -> list:
+    """Run ``action`` in ``count`` threads released together; their results in any order."""
+    barrier = threading.Barrier(count)
+    outcomes: list = []
     lock = threading.Lock()
 
     def worker():
         try:
             barrier.wait()
             try:
-                session_refresh(raw_refresh=token)
-                result = "ok"
+                result = action()
             except Exception as exc:
                 result = getattr(exc, "code", repr(exc))
             with lock:
@@ -280,12 +285,60 @@ def test_eight_concurrent_refreshes_of_one_token_let_exactly_one_through(user, a
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return outcomes
 
-    assert outcomes.count("ok") == 1
-    assert set(outcomes) - {"ok"} <= {"session_revoked", "token_reused"}
-    assert len(outcomes) == 8
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_parallel_refreshes_of_one_token_all_get_the_same_successor(user, api_login):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking is exercised on PostgreSQL (set DATABASE_URL)")
+    login = api_login(user)
+
+    outcomes = parallel(10, lambda: session_refresh(raw_refresh=login["refresh"]))
+
+    assert [outcome for outcome in outcomes if isinstance(outcome, str)] == []
+    successors = {outcome.tokens.refresh for outcome in outcomes}
+    assert len(successors) == 1  # one rotation; the other nine got its result again
+    session = LoginSession.objects.get(id=login["session_id"])
+    assert session.revoked_at is None
+    # The session lives on: the successor refreshes, and every access token handed out works.
+    assert refresh(APIClient(), successors.pop()).status_code == 200
+    for outcome in outcomes:
+        assert bearer(outcome.tokens.access).get("/api/user").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_parallel_refreshes_over_http_all_succeed(user, api_login, live_server):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locking is exercised on PostgreSQL (set DATABASE_URL)")
+    import requests
+
+    login = api_login(user)
+
+    def post():
+        return requests.post(
+            f"{live_server.url}{REFRESH}", json={"refresh": login["refresh"]}, timeout=30
+        ).status_code
+
+    assert parallel(10, post) == [200] * 10
+    assert LoginSession.objects.get(id=login["session_id"]).revoked_at is None
+
+
+@pytest.mark.django_db
+def test_a_rotated_token_replayed_after_the_grace_window_still_revokes_the_session(
+    api_client, user, api_login
+):
+    login = api_login(user)
+    successor = refresh(api_client, login["refresh"]).json()
+    assert refresh(api_client, login["refresh"]).status_code == 200  # within the window
+    rotated_long_ago(login["session_id"])
+
+    replay = refresh(api_client, login["refresh"])
+
+    assert replay.json()["code"] == "token_reused"
+    assert refresh(api_client, successor["refresh"]).json()["code"] == "session_revoked"

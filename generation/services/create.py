@@ -18,7 +18,7 @@ from PIL import Image
 
 from accounts.models import User
 from generation import storage, uploads
-from generation.errors import DailyLimitReached, InvalidGenerationParameters
+from generation.errors import DailyLimitReached, GenerationGone, InvalidGenerationParameters
 from generation.images import make_thumbnail
 from generation.limits import (
     DEFAULT_STRENGTH,
@@ -30,10 +30,13 @@ from generation.limits import (
     MAX_VARIANTS,
     MAX_VARIATION,
     MIN_JOURNEY_FRAMES,
+    check_job_cost,
 )
 from generation.models import Direction, Generation
 from generation.tasks import generation_enqueue
 from lightsb_site.formatting import format_wait
+from stats.selectors import usage_accepted_since
+from stats.services import usage_record_accept
 
 DAY = timedelta(days=1)
 
@@ -71,11 +74,11 @@ def generation_validate_parameters(
 
 
 def _check_daily_limit(*, owner: User, now: datetime) -> None:
+    # Counted from the append-only usage records: deleting jobs does not give the quota back.
     limit = int(settings.GENERATION_DAILY_LIMIT)
-    recent = Generation.objects.filter(owner=owner, created_at__gt=now - DAY)
-    if recent.count() < limit:
+    accepted, oldest = usage_accepted_since(user=owner, since=now - DAY)
+    if accepted < limit:
         return
-    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
     retry_after = max(1, math.ceil(((oldest or now) + DAY - now).total_seconds()))
     raise DailyLimitReached(
         f"You have reached the limit of {limit} generations in 24 hours. "
@@ -149,6 +152,12 @@ def _create_job(
     idempotency_key: str,
     variation: float,
 ) -> tuple[Generation, bool]:
+    check_job_cost(
+        width=sanitized.width,
+        height=sanitized.height,
+        variants=variants,
+        journey_frames=journey_frames,
+    )
     stored: list[str] = []
 
     def store(kind: str, data: bytes) -> str:
@@ -161,7 +170,8 @@ def _create_job(
         with transaction.atomic():
             # One creation at a time per person: the idempotency check and the daily count
             # below are then exact, even with concurrent requests (PostgreSQL row lock).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            if get_user_model().objects.select_for_update().filter(pk=owner.pk).first() is None:
+                raise GenerationGone("Your account was deleted while the photo was uploading.")
             if idempotency_key:
                 existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
                 if existing is not None:
@@ -185,6 +195,9 @@ def _create_job(
                 input_height=sanitized.height,
                 thumbnail=thumbnail_name,
             )
+            usage_record_accept(
+                user=owner, generation_id=generation.pk, accepted_at=generation.created_at
+            )
             generation_enqueue(generation_id=str(generation.pk))
     except IntegrityError:
         storage.delete_files(stored)
@@ -197,8 +210,16 @@ def _create_job(
     except BaseException:
         storage.delete_files(stored)
         raise
-    generation.refresh_from_db()
+    refresh_or_gone(generation)
     return generation, True
+
+
+def refresh_or_gone(generation: Generation) -> None:
+    """Reload a job that a concurrent request (its deletion, the account's) may have removed."""
+    try:
+        generation.refresh_from_db()
+    except Generation.DoesNotExist as error:
+        raise GenerationGone() from error
 
 
 def generation_rerun(

@@ -22,6 +22,7 @@ from accounts.models import User
 from generation import storage
 from generation.errors import GenerationNotCancelable
 from generation.models import FINISHED_STATUSES, Generation, Stage, Status
+from generation.services.create import refresh_or_gone
 from generation.tasks import generation_enqueue, jobs_run_in_process
 from lightsb_site.metrics import observe_generation
 from stats.services import usage_stats_record
@@ -114,10 +115,10 @@ def generation_cancel(*, generation: Generation) -> Generation:
             cancel_requested=True
         )
         if not requested:
-            generation.refresh_from_db()
+            refresh_or_gone(generation)
             if generation.status != Status.CANCELED:
                 raise GenerationNotCancelable()
-    generation.refresh_from_db()
+    refresh_or_gone(generation)
     return generation
 
 

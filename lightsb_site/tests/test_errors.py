@@ -79,17 +79,11 @@ def test_415_unsupported_media_type_is_json():
     assert_json_error(response, 415, "unsupported_media_type")
 
 
-def test_429_throttled_is_json_with_retry_after():
-    from rest_framework.throttling import ScopedRateThrottle
-
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = {**original, "refresh": "1/min"}
-    try:
-        client = APIClient()
-        client.post("/api/auth/refresh", {}, format="json")
-        response = client.post("/api/auth/refresh", {}, format="json")
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
+def test_429_throttled_is_json_with_retry_after(throttle_rates):
+    throttle_rates(refresh="1/min")
+    client = APIClient()
+    client.post("/api/auth/refresh", {}, format="json")
+    response = client.post("/api/auth/refresh", {}, format="json")
 
     assert_json_error(response, 429, "throttled")
     assert response.json()["retry_after"] >= 1

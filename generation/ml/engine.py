@@ -440,7 +440,7 @@ def face_crop(rgb: np.ndarray, face: detect.DetectedFace) -> Image.Image:
     return (
         Image.fromarray(rgb)
         .crop(box)
-        .resize((CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE), Image.Resampling.LANCZOS)
+        .resize((CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0)
     )
 
 

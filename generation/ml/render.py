@@ -416,7 +416,8 @@ def _remove_beard(image, dense, beard_area, face, width, amount) -> torch.Tensor
     reference = skin_reference(image, dense, width)[:, None, None]
     reference_luma = _luma(reference)[0, 0].clamp(min=1.0)
     darker = (reference_luma - _luma(image)) / reference_luma
-    chroma_gap = torch.linalg.norm(_chroma(image) - _chroma(reference), dim=0)
+    gap = _chroma(image) - _chroma(reference)
+    chroma_gap = torch.hypot(gap[0], gap[1])
     chroma_reference = torch.linalg.norm(_chroma(reference)).clamp(min=4.0)
     greyer = chroma_gap / chroma_reference
     evidence = torch.maximum((darker - 0.06) / 0.16, (greyer - 0.35) / 0.4)

@@ -3,7 +3,7 @@
 One call of :meth:`Engine.translate`:
 
 1. the photo is brought to its working size (at most ``WORK_MAX_SIDE`` px and ``WORK_MAX_PIXELS``),
-   so a huge upload costs no more than a 12-megapixel photo;
+   so a huge upload costs no more than an 8-megapixel photo;
 2. faces are detected (dlib) and each is measured in the shape + texture space;
 3. LightSB moves each face's whitened coordinates along the Schrödinger bridge of the direction;
 4. the moved shape warps the photo itself and the texture change is added in the new shape
@@ -12,6 +12,7 @@ One call of :meth:`Engine.translate`:
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import threading
@@ -405,27 +406,47 @@ def turn_scale(landmarks: np.ndarray) -> float:
 
 
 def working_photo(image: Image.Image) -> tuple[np.ndarray, float]:
-    """The upright RGB pixels at working size, and the scale applied (1 when none)."""
+    """The upright RGB pixels at working size, and the scale applied (1 when none).
+
+    A JPEG that is not decoded yet is decoded straight at (about) the working size by the
+    decoder's own downscaling (``draft``), so a 40-megapixel upload never exists in memory at
+    full size; no copy is made where nothing needs changing.
+    """
     if not isinstance(image, Image.Image):
         raise InvalidImage("Expected an image.")
-    if image.width * image.height > MAX_INPUT_PIXELS:
+    width, height = image.size
+    if width * height > MAX_INPUT_PIXELS:
         raise InvalidImage(
-            f"The image is too large ({image.width}x{image.height}); the limit is "
+            f"The image is too large ({width}x{height}); the limit is "
             f"{MAX_INPUT_PIXELS // 1_000_000} megapixels."
         )
+    original_pixels = width * height
     try:
+        scale = _work_scale(width, height)
+        if scale < 1.0 and image.format == "JPEG":
+            image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
         image.load()
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+        upright = image
+        if image.getexif().get(_ORIENTATION, 1) != 1:
+            upright = ImageOps.exif_transpose(image)
+        if upright.mode != "RGB":
+            upright = upright.convert("RGB")
     except (OSError, ValueError, SyntaxError) as error:
         raise InvalidImage("We couldn't read that file as an image.") from error
     width, height = upright.size
-    scale = min(
-        1.0, WORK_MAX_SIDE / max(width, height), (WORK_MAX_PIXELS / (width * height)) ** 0.5
-    )
+    scale = _work_scale(width, height)
     if scale < 1.0:
         size = (max(1, int(width * scale)), max(1, int(height * scale)))
         upright = upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return np.asarray(upright), scale
+    pixels = np.asarray(upright)
+    return pixels, (pixels.shape[0] * pixels.shape[1] / original_pixels) ** 0.5
+
+
+_ORIENTATION = 0x0112
+
+
+def _work_scale(width: int, height: int) -> float:
+    return min(1.0, WORK_MAX_SIDE / max(width, height), (WORK_MAX_PIXELS / (width * height)) ** 0.5)
 
 
 def face_crop(rgb: np.ndarray, face: detect.DetectedFace) -> Image.Image:

@@ -12,6 +12,6 @@ DEFAULT_VARIATION = 1.0
 # Decoded photos larger than this are refused; anything up to it is processed at working size.
 MAX_INPUT_PIXELS = 50_000_000
 # The working size: detection, rendering and the delivered result. A 40-megapixel upload costs
-# what a 12-megapixel one does.
+# what an 8-megapixel one does (one job then peaks well under 1.5 GB; bench/job_memory.py).
 WORK_MAX_SIDE = 4096
-WORK_MAX_PIXELS = 12_000_000
+WORK_MAX_PIXELS = 8_000_000

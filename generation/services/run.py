@@ -141,8 +141,9 @@ def generation_execute(*, generation_id: uuid.UUID | str, attempt: int) -> str:
 
     try:
         with default_storage.open(generation.input_image, "rb") as handle:
+            # Decoded by the engine, straight at its working size (a large JPEG never exists in
+            # memory at full size).
             image = Image.open(io.BytesIO(handle.read()))
-            image.load()
         result = engine.get_engine().translate(
             image,
             direction=generation.direction,
@@ -166,6 +167,9 @@ def generation_execute(*, generation_id: uuid.UUID | str, attempt: int) -> str:
         return _save_results(generation=generation, attempt=attempt, started=started, result=result)
     except StorageUnavailable as error:
         return fail(error.code, error.message)
+    finally:
+        del result, image
+        engine.release_memory()
 
 
 def _cancel(*, generation: Generation, attempt: int, started: float) -> str:

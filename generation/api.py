@@ -145,13 +145,22 @@ class ResultSerializer(serializers.Serializer):
     crop_url = serializers.URLField(allow_null=True)
 
 
+class FaceProbabilitiesSerializer(serializers.Serializer):
+    child = serializers.FloatField(help_text="Probability that the face is a child's.")
+    female = serializers.FloatField(help_text="Probability that the face is female.")
+
+
+class DirectionHintSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    suggested_direction = serializers.ChoiceField(choices=Direction.choices)
+
+
 class FaceSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     box = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
     size_px = serializers.IntegerField()
-    estimate = inline_serializer(
-        name="FaceEstimate",
-        fields={"child": serializers.FloatField(), "female": serializers.FloatField()},
+    estimate = FaceProbabilitiesSerializer(
         allow_null=True,
         required=False,
         help_text="The engine's reading of the input face (probabilities).",
@@ -174,13 +183,7 @@ class GenerationOutputSerializer(serializers.Serializer):
     journey_frames = serializers.IntegerField()
     faces_found = serializers.IntegerField(allow_null=True)
     faces = FaceSerializer(many=True)
-    hint = inline_serializer(
-        name="DirectionHint",
-        fields={
-            "code": serializers.CharField(),
-            "message": serializers.CharField(),
-            "suggested_direction": serializers.ChoiceField(choices=Direction.choices),
-        },
+    hint = DirectionHintSerializer(
         allow_null=True,
         help_text="Set when the face already looks like the direction's target.",
     )
@@ -263,21 +266,12 @@ class EstimateInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The photo to read (JPEG, PNG or WEBP).")
 
 
-class DirectionHintSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    suggested_direction = serializers.ChoiceField(choices=Direction.choices)
-
-
-class FaceEstimateSerializer(serializers.Serializer):
+class PhotoFaceSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     box = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
     size_px = serializers.IntegerField()
     turned = serializers.BooleanField()
-    estimate = inline_serializer(
-        name="FaceProbabilities",
-        fields={"child": serializers.FloatField(), "female": serializers.FloatField()},
-    )
+    estimate = FaceProbabilitiesSerializer()
     hints = serializers.DictField(
         child=DirectionHintSerializer(allow_null=True),
         help_text="Per direction: a suggestion when the face already looks like its target.",
@@ -286,7 +280,7 @@ class FaceEstimateSerializer(serializers.Serializer):
 
 class EstimateOutputSerializer(serializers.Serializer):
     model_version = serializers.CharField()
-    faces = FaceEstimateSerializer(many=True)
+    faces = PhotoFaceSerializer(many=True)
 
 
 class EstimateApi(APIView):

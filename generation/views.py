@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttles import throttle_hit
 from generation import archives, selectors, services, uploads
-from generation.errors import FAILURE_ADVICE
+from generation.errors import FAILURE_ADVICE, FaceNotUsable
 from generation.estimate import estimate_faces
 from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
 from generation.limits import DEFAULT_JOURNEY_FRAMES, DEFAULT_VARIATION
@@ -118,6 +118,9 @@ def estimate(request: AuthenticatedHttpRequest) -> JsonResponse:
         uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
         sanitized = uploads.sanitize_upload(request.FILES.get("file"))
         return JsonResponse(estimate_faces(image=sanitized.image))
+    except FaceNotUsable as error:
+        # Advice, not a failure: the page says at once that this photo will not work.
+        return JsonResponse({"faces": [], "notice": error.as_dict()})
     except DomainError as error:
         return JsonResponse(error.as_dict(), status=error.status)
 

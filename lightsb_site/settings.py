@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One enum for every field that takes a direction (the job's and a hint's suggestion).
+    "ENUM_NAME_OVERRIDES": {"DirectionEnum": "generation.models.Direction"},
 }
 
 # --- Internationalisation -------------------------------------------------------------------

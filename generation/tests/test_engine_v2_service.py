@@ -131,3 +131,17 @@ def test_the_generator_page_reads_a_chosen_photo_for_its_hint(auth_client, astro
     refused = auth_client.post("/generate/estimate", {})
     assert refused.status_code == 400
     assert refused.json()["code"] == "file_missing"
+
+
+@pytest.mark.django_db
+def test_the_generator_page_says_before_upload_that_a_photo_has_no_face(auth_client):
+    blank = Image.new("RGB", (320, 240), (128, 140, 150))
+    buffer = io.BytesIO()
+    blank.save(buffer, format="JPEG")
+    response = auth_client.post(
+        "/generate/estimate",
+        {"file": SimpleUploadedFile("wall.jpg", buffer.getvalue(), content_type="image/jpeg")},
+    )
+    assert response.status_code == 200
+    assert response.json()["faces"] == []
+    assert response.json()["notice"]["code"] == "no_face_detected"

@@ -72,15 +72,18 @@
     // change little ("this face already looks like a child: try child -> adult").
     var hintBox = $("direction-hint");
     var faces = null;
+    var notice = null;
     function showHint() {
       if (!hintBox) { return; }
       var chosen = form.querySelector("input[name=direction]:checked");
       var hint = faces && faces.length && chosen ? faces[0].hints[chosen.value] : null;
-      hintBox.textContent = hint ? hint.message : "";
-      hintBox.hidden = !hint;
+      var message = notice ? notice.message : (hint ? hint.message : "");
+      hintBox.textContent = message;
+      hintBox.hidden = !message;
     }
     function readFaces(file) {
       faces = null;
+      notice = null;
       showHint();
       if (!window.fetch || !window.FormData || !form.dataset.estimateUrl) { return; }
       var body = new FormData();
@@ -92,7 +95,11 @@
         credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" }
       }).then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (result) { faces = result ? result.faces : null; showHint(); })
+        .then(function (result) {
+          faces = result ? result.faces : null;
+          notice = result && result.notice ? result.notice : null;
+          showHint();
+        })
         .catch(function () { faces = null; });
     }
     form.querySelectorAll("input[name=direction]").forEach(function (radio) {

@@ -77,6 +77,7 @@ class _Face:
     detected: detect.DetectedFace
     measure: FaceMeasure
     edit_scale: float  # 1 for a frontal face, less for a turned one
+    male: float = 1.0  # the classifier's probability that the face is male (beards grow there)
 
 
 class Engine:
@@ -175,6 +176,8 @@ class Engine:
         started = time.perf_counter()
         source = torch.stack([self.space.transport_vector(face.measure) for face in faces])
         estimates = [self.estimate_vector(row) for row in source]
+        for face, estimate in zip(faces, estimates, strict=True):
+            face.male = 1.0 - estimate.female
         timings["encode"] = time.perf_counter() - started
 
         progress("transport")
@@ -303,10 +306,16 @@ class Engine:
             # The shape model's own reconstruction error must not move the face: apply the
             # change of the reconstruction, not the reconstruction itself.
             rebuilt = self.space.shape_in_photo(face.measure.shape, face.measure.to_model)
-            target = face.measure.dense + (target - rebuilt)
+            target = keep_mouth_form(face.measure.dense, face.measure.dense + (target - rebuilt))
             amount = float(strength) * face.edit_scale
             target = scale_inner_face(target, 1 + (FACE_SCALE.get(direction, 1.0) - 1) * amount)
-            skin = {name: value * amount for name, value in SKIN_EDITS[direction].items()}
+            # Skin edits move no pixel, so a turned face cannot fold under them: they follow
+            # the strength only (a turned man's beard goes as fully as a frontal one's).
+            skin = {name: value * float(strength) for name, value in SKIN_EDITS[direction].items()}
+            # A shadow on a woman's jaw is not a beard: removal is weighed by how male the
+            # face reads.
+            if "beard_removal" in skin:
+                skin["beard_removal"] *= face.male
             edits.append(
                 render.FaceEdit(
                     source=face.measure.dense,
@@ -396,6 +405,21 @@ def scale_inner_face(dense: np.ndarray, factor: float) -> np.ndarray:
     scaled = dense.copy()
     scaled[:68] = pivot + (dense[:68] - pivot) * factor
     return scaled
+
+
+MOUTH = slice(48, 68)
+# How much of the learned change of the mouth's own form (its opening, lip thickness) is kept;
+# the rest moves the mouth as one piece (place, size, tilt). Warping a closed mouth open
+# stretches the lips into a dark gap that no real face has.
+MOUTH_FORM_KEPT = 0.3
+
+
+def keep_mouth_form(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``target`` with its mouth mostly moved as a unit from ``source``'s mouth."""
+    rigid = shapes.apply(shapes.similarity(source[MOUTH], target[MOUTH]), source[MOUTH])
+    kept = target.copy()
+    kept[MOUTH] = rigid + MOUTH_FORM_KEPT * (target[MOUTH] - rigid)
+    return kept
 
 
 def turn_scale(landmarks: np.ndarray) -> float:

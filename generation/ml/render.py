@@ -344,9 +344,9 @@ def _skin_edits(
         smooth = _gaussian(image, width * 0.012)
         image = image + edit.smoothing * face[None] * (smooth - image)
     if edit.beard_removal > 0:
-        beard = torch.from_numpy(_polygon_mask(size, [lower_face(local)], holes[-1:]))
-        beard = _gaussian(beard[None], width * 0.035)[0] * face.clamp(max=1) ** 0.5
-        image = _remove_beard(image, local, beard, face, width, edit.beard_removal)
+        image = _remove_beard(
+            image, local, beard_area(size, local, width), face, width, edit.beard_removal
+        )
     if edit.stubble > 0:
         stubble_area = torch.from_numpy(_polygon_mask(size, [beard_line(local)], holes[-1:]))
         stubble_area = _gaussian(stubble_area[None], width * 0.03)[0] * face.clamp(max=1) ** 0.5
@@ -358,6 +358,16 @@ def _skin_edits(
     result = region.clone()
     result[:, top:bottom, left:right] = image
     return result
+
+
+def beard_area(size: tuple[int, int], dense: np.ndarray, width: float) -> torch.Tensor:
+    """Where beard hair is looked for: the lower face down to the jaw, with the narrow strip
+    between nose and upper lip (a moustache) at full weight; only the lips themselves are left
+    out. A blur alone would thin that strip to half, leaving half a moustache."""
+    area = torch.from_numpy(_polygon_mask(size, [lower_face(dense)], [dense[48:60]]))
+    area = (_gaussian(area[None], width * 0.02)[0] * 2).clamp(max=1)
+    lips = torch.from_numpy(_polygon_mask(size, [dense[48:60]]))
+    return area * (1 - _gaussian(lips[None], width * 0.006)[0])
 
 
 def beard_line(dense: np.ndarray) -> np.ndarray:
@@ -379,12 +389,15 @@ def _luma(image: torch.Tensor) -> torch.Tensor:
 
 
 def skin_reference(image: torch.Tensor, dense: np.ndarray, width: float) -> torch.Tensor:
-    """The person's own skin colour, (3,): the median of three patches where neither beard nor
-    fringe grows (the nose bridge and just under each eye)."""
+    """The person's own skin colour, (3,): the median of five patches where neither beard nor
+    fringe grows (the nose bridge, just under each eye, the upper cheeks); the median stays on
+    skin when a glasses frame or a shadow covers one or two of them."""
     centres = (
         (dense[28] + dense[29]) / 2,
         dense[41] + (dense[41] - dense[37]) * 0.9,
         dense[46] + (dense[46] - dense[44]) * 0.9,
+        dense[31] + (dense[1] - dense[31]) * 0.4,
+        dense[35] + (dense[15] - dense[35]) * 0.4,
     )
     radius = max(2, int(width * 0.04))
     patches = []
@@ -396,6 +409,33 @@ def skin_reference(image: torch.Tensor, dense: np.ndarray, width: float) -> torc
     if not patches:
         return image.reshape(3, -1).median(1).values
     return torch.cat(patches, 1).median(1).values
+
+
+def skin_luma_field(image: torch.Tensor, dense: np.ndarray, width: float) -> torch.Tensor:
+    """The skin's lightness expected at each pixel, (H, W): the lit side's and the shaded side's
+    own skin (under the eye and on the upper cheek, each side apart) interpolated across the
+    face, so a cheek in shadow is not taken for a beard."""
+    radius = max(2, int(width * 0.04))
+    sides = (
+        (dense[41] + (dense[41] - dense[37]) * 0.9, dense[31] + (dense[1] - dense[31]) * 0.4),
+        (dense[46] + (dense[46] - dense[44]) * 0.9, dense[35] + (dense[15] - dense[35]) * 0.4),
+    )
+    levels, positions = [], []
+    luma = _luma(image)
+    for centres in sides:
+        pixels = []
+        for centre in centres:
+            x, y = int(centre[0]), int(centre[1])
+            patch = luma[max(y - radius, 0) : y + radius, max(x - radius, 0) : x + radius]
+            if patch.numel():
+                pixels.append(patch.reshape(-1))
+        if not pixels:
+            return torch.full_like(luma, float(luma.median()))
+        levels.append(torch.cat(pixels).median())
+        positions.append(float(np.mean([centre[0] for centre in centres])))
+    columns = torch.arange(luma.shape[1], dtype=luma.dtype) + 0.5
+    t = ((columns - positions[0]) / max(positions[1] - positions[0], 1.0)).clamp(0, 1)
+    return (levels[0] + (levels[1] - levels[0]) * t)[None, :].expand_as(luma)
 
 
 def _chroma(image: torch.Tensor) -> torch.Tensor:
@@ -414,7 +454,7 @@ def _remove_beard(image, dense, beard_area, face, width, amount) -> torch.Tensor
     for a white beard), and fill it from the surrounding skin (a normalised blur that ignores
     the hair), keeping the skin's own grain."""
     reference = skin_reference(image, dense, width)[:, None, None]
-    reference_luma = _luma(reference)[0, 0].clamp(min=1.0)
+    reference_luma = skin_luma_field(image, dense, width).clamp(min=1.0)
     darker = (reference_luma - _luma(image)) / reference_luma
     gap = _chroma(image) - _chroma(reference)
     chroma_gap = torch.hypot(gap[0], gap[1])

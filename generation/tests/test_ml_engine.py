@@ -23,6 +23,7 @@ from generation.ml import (
     detect,
     direction_hint,
     load_engine,
+    render,
 )
 from generation.ml.animation import journey_webp
 from generation.ml.colour import lab_to_rgb, laplacian_variance, rgb_to_lab
@@ -387,3 +388,34 @@ def test_journey_frames_change_smoothly(engine, portrait):
     total = np.abs(frames[-1] - frames[0]).mean()
     assert total > 0
     assert max(steps) < 0.5 * total  # no single frame does most of the change
+
+
+def test_beard_removal_is_weighed_by_how_male_the_face_reads(engine, portrait, monkeypatch):
+    edits: list[render.FaceEdit] = []
+    original = render.PhotoRenderer.render
+
+    def spy(self, face_edits):
+        edits.extend(face_edits)
+        return original(self, face_edits)
+
+    monkeypatch.setattr(render.PhotoRenderer, "render", spy)
+    result = engine.translate(portrait, direction="male_to_female", variants=1, seed=0)
+    female = result.faces[0].estimate.female
+    assert edits[0].beard_removal == pytest.approx(1.0 - female)
+    assert edits[0].beard_removal < 0.2  # the astronaut is a woman: her jaw's shadow stays
+
+
+def test_the_mouth_moves_as_a_unit_and_does_not_gape():
+    from generation.ml.engine import MOUTH_FORM_KEPT, keep_mouth_form
+    from generation.ml.shape import dense_landmarks
+    from generation.tests.test_ml_geometry import a_face
+
+    source = dense_landmarks(a_face())
+    target = source.copy()
+    target[48:68] += (12.0, -5.0)  # the whole mouth moves: kept in full
+    target[[56, 57, 58, 65, 66, 67], 1] += 10.0  # and the lower lip drops open: mostly not
+    kept = keep_mouth_form(source, target)
+    opening = (kept[66, 1] - kept[62, 1]) - (source[66, 1] - source[62, 1])
+    assert abs(opening) < 10.0 * (MOUTH_FORM_KEPT + 0.2)
+    assert np.allclose(kept[48:68].mean(0), target[48:68].mean(0), atol=1.0)
+    assert np.array_equal(kept[:48], target[:48])

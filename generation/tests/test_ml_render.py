@@ -98,6 +98,32 @@ def test_beard_removal_brings_a_dark_chin_back_to_the_skin_tone():
     assert output[chin].astype(float).mean() > photo[chin].astype(float).mean() + 60
 
 
+def test_a_moustache_between_nose_and_lip_is_removed_in_full():
+    photo, landmarks = a_photo()
+    photo[:] = (200, 160, 130)
+    dense = shapes.dense_landmarks(landmarks)
+    top, bottom = dense[33, 1], dense[48:60, 1].min()  # nose bottom, top of the lips
+    left, right = sorted((dense[49, 0], dense[53, 0]))
+    moustache = (
+        slice(int(top + 0.3 * (bottom - top)), int(bottom - 1)),
+        slice(int(left), int(right)),
+    )
+    photo[moustache] = (50, 40, 30)
+    output = render.render(photo, [an_edit(landmarks, beard_removal=1.0)])
+    # Most of the way back to the skin (163): a blurred mask used to leave more than half of
+    # the moustache (102 here).
+    assert output[moustache].astype(float).mean() > 125
+
+
+def test_the_skin_reference_follows_the_light_across_the_face():
+    photo, landmarks = a_photo()
+    xs = np.mgrid[0 : photo.shape[0], 0 : photo.shape[1]][1]
+    photo[:] = np.clip(80 + 0.6 * xs, 0, 255)[..., None].astype(np.uint8)
+    image = torch.from_numpy(photo).permute(2, 0, 1).float()
+    field = render.skin_luma_field(image, shapes.dense_landmarks(landmarks), 200.0)
+    assert field[250, 200] < field[250, 300] - 20
+
+
 def test_faces_near_the_border_never_pull_pixels_from_beyond_it():
     photo, landmarks = a_photo()
     shifted = landmarks - [130, 0]  # the jaw now reaches the photo's left edge

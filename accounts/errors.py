@@ -135,3 +135,19 @@ class PasswordChecksLocked(DomainError):
             f"Too many wrong passwords. Try again in {minutes} {unit}.", retry_after=retry_after
         )
         self.retry_after = retry_after
+
+
+class HashingBusy(DomainError):
+    """Every password-hashing slot stayed taken for longer than a caller should wait."""
+
+    code = "hashing_busy"
+    status = 503
+
+    def __init__(self, *, retry_after: int):
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(
+            "Many people are signing in right now. "
+            f"Try again in {retry_after} {unit}; nothing was changed.",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after

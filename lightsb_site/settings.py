@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Every password-hashing slot busy: a friendly 503 page (the API answers JSON itself).
+    "accounts.middleware.HashingBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -210,14 +212,26 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailOrUsernameBackend",
 ]
 
+# Argon2id at OWASP's 19 MiB / t=2 / p=1 line, behind a per-process gate (accounts/hashers.py).
+# It verifies any argon2 hash (the parameters are in the hash), so a hash made with Django's
+# defaults (100 MiB, p=8) still verifies, through the gate, and is re-encoded at the next log-in.
+# Django's own Argon2PasswordHasher must not be listed too: both are named "argon2" and Django
+# would pick the last one to verify, outside the gate.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.LightSBArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 if TESTING:
     # Argon2 is deliberately slow; the suite registers hundreds of users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+# Hashes running at once per process. Each takes one core for ~30-60 ms; half the cores (at least
+# one) leaves the rest to request threads. gunicorn runs CPU count + 1 workers, so on 2 cores at
+# most 3 hashes run machine-wide, in threads whose niceness is raised. A hash that would wait
+# longer than PASSWORD_HASHING_WAIT_SECONDS answers 503 hashing_busy with Retry-After.
+PASSWORD_HASHING_CONCURRENCY = max(1, (os.cpu_count() or 1) // 2)
+PASSWORD_HASHING_WAIT_SECONDS = 3.0
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,6 +6,8 @@
 #
 #   bench/load.sh            # full run: single-user baseline, then 100 users for 3 minutes
 #   bench/load.sh --smoke    # CI smoke: 20 users for 30 s; only the "0 failures" target judged
+#   bench/load.sh --storm    # reads only, then reads during 50 registrations + 50 log-ins in 5 s
+#                            # (bench/storm.py; LOAD_STORM_READERS default 4, LOAD_STORM_PHASE 20 s)
 #
 # Environment (all optional):
 #   DATABASE_URL         default postgres://postgres@127.0.0.1:5432/h_quality; empty = SQLite file
@@ -18,8 +20,11 @@ cd "$(dirname "$0")/.."
 
 MODE=full
 [[ "${1:-}" == "--smoke" ]] && MODE=smoke
+[[ "${1:-}" == "--storm" ]] && MODE=storm
 DOCS=(--docs docs/benchmarks.md)
-if [[ $MODE == smoke ]]; then
+if [[ $MODE == storm ]]; then
+  RESET_DEFAULT=0 LOAD_DB_WORKERS=${LOAD_DB_WORKERS:-0}  # unique names: no reset; no jobs run
+elif [[ $MODE == smoke ]]; then
   USERS=${LOAD_USERS:-20} SPAWN=${LOAD_SPAWN_RATE:-10} DURATION=${LOAD_DURATION:-30s}
   MEASURE_AFTER=${LOAD_MEASURE_AFTER:-10} BASELINE=${LOAD_BASELINE_DURATION:-10s}
   RESET_DEFAULT=0 REPORT_FLAGS=(--smoke) DOCS=()
@@ -46,6 +51,13 @@ serve_start "$PORT" "$DB_WORKERS" "$WORKER_INTERVAL"
 WORK=$SERVE_WORK
 workers_line="gunicorn $(pgrep -c -P "$SERVE_GUNICORN_PID" || true) workers"
 workers_line+=" x ${GUNICORN_THREADS:-4} threads"
+
+if [[ $MODE == storm ]]; then
+  echo "== login storm: $workers_line, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  $PY bench/storm.py "$HOST" "${LOAD_STORM_READERS:-4}" "${LOAD_STORM_PHASE:-20}"
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 echo "== warm-up: every db_worker loads the engine with its first job (not measured)"
 $LOCUST -f locustfile.py SoloGeneratingUser --headless --host "$HOST" -u "$DB_WORKERS" \

@@ -20,7 +20,6 @@ from integrations.models import ApiKey
 from integrations.scopes import ALL_SCOPES
 from lightsb_site.auth import api_user
 
-
 # The largest daily limit a key may carry (PostgreSQL's integer column holds it).
 MAX_KEY_DAILY_LIMIT = 1_000_000
 

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +41,9 @@ from generation.limits import (
 )
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
+from integrations import scopes
+from integrations import services as integrations_services
+from integrations.models import ApiKey
 from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(
@@ -284,6 +288,7 @@ class EstimateOutputSerializer(serializers.Serializer):
 
 
 class EstimateApi(APIView):
+    api_key_scopes = scopes.GENERATE_ONLY
     throttle_classes = [ScopedThrottle]
     throttle_scope = "estimate"
 
@@ -304,6 +309,8 @@ class EstimateApi(APIView):
 
 
 class GenerateApi(APIView):
+    api_key_scopes = scopes.GENERATE_ONLY
+
     @extend_schema(
         operation_id="generation_create",
         summary="Upload a portrait and generate its variants",
@@ -346,18 +353,30 @@ class GenerateApi(APIView):
                 raise uploads.FileMissing()
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        generation, created = services.generation_create(
-            owner=api_user(request),
-            upload=data["file"],
-            direction=data["direction"],
-            variants=data["variants"],
-            strength=data["strength"],
-            variation=data["variation"],
-            seed=data["seed"],
-            face_index=data["face"],
-            journey_frames=data["journey"],
-            idempotency_key=idempotency_key,
-        )
+        with transaction.atomic():
+            key = request.auth if isinstance(request.auth, ApiKey) else None
+            replay = idempotency_key is not None and (
+                selectors.generation_get_by_idempotency_key(
+                    owner=api_user(request), key=idempotency_key
+                )
+                is not None
+            )
+            if key is not None and not replay:
+                integrations_services.api_key_check_limit(key=key)
+            generation, created = services.generation_create(
+                owner=api_user(request),
+                upload=data["file"],
+                direction=data["direction"],
+                variants=data["variants"],
+                strength=data["strength"],
+                variation=data["variation"],
+                seed=data["seed"],
+                face_index=data["face"],
+                journey_frames=data["journey"],
+                idempotency_key=idempotency_key,
+            )
+            if key is not None and created:  # a replay costs the key nothing
+                integrations_services.api_key_record_use(key=key)
         generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
         body = _serialize(generation, request)
         headers = {"Location": body["url"]}
@@ -403,6 +422,8 @@ class GenerationPagination(PageNumberPagination):
 
 
 class GenerationListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_list",
         summary="List your generations (newest first)",
@@ -446,6 +467,8 @@ class GenerationListApi(APIView):
 
 
 class GenerationExportApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_export",
         summary="Download everything you own: a zip with JSON metadata and all images",
@@ -464,6 +487,8 @@ class GenerationExportApi(APIView):
 
 
 class GenerationDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_DELETE
+
     @extend_schema(
         operation_id="generation_retrieve",
         summary="One generation: status, progress, results with URLs",
@@ -487,6 +512,8 @@ class GenerationDetailApi(APIView):
 
 
 class GenerationCancelApi(APIView):
+    api_key_scopes = scopes.GENERATE_ONLY
+
     @extend_schema(
         operation_id="generation_cancel",
         summary="Cancel a generation (queued: at once; running: at the next stage)",
@@ -501,6 +528,8 @@ class GenerationCancelApi(APIView):
 
 
 class GenerationResultApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_result",
         summary="One result image (the photo with the face replaced, or the face crop)",
@@ -519,6 +548,8 @@ class GenerationResultApi(APIView):
 
 
 class GenerationInputApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_input",
         summary="The uploaded photo as stored (orientation applied, metadata removed)",
@@ -533,6 +564,8 @@ class GenerationInputApi(APIView):
 
 
 class GenerationJourneyApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_journey_frame",
         summary="One frame of the journey from the photo to variant 0",
@@ -547,6 +580,8 @@ class GenerationJourneyApi(APIView):
 
 
 class GenerationJourneyAnimationApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_journey_animation",
         summary="The journey as a looping animated WebP (photo to variant 0 and back)",
@@ -561,6 +596,8 @@ class GenerationJourneyAnimationApi(APIView):
 
 
 class GenerationArchiveApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="generation_archive",
         summary="All images of one generation with its JSON metadata, as a zip",

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "accounts",
     "stats",
     "generation",
+    "integrations",
 ]
 
 # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
@@ -278,6 +279,7 @@ CSRF_FAILURE_VIEW = "lightsb_site.views.csrf_failure"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.SessionBoundJWTAuthentication",
+        "integrations.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -12,6 +12,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
     path("", include("stats.api_urls")),
     path("", include("generation.api_urls")),
+    path("", include("integrations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its script from a URL instead of inline, as the CSP requires.
     path(
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("stats/", include("stats.urls")),
     path("generate/", include("generation.urls")),
+    path("integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     # Probes are answered by health.ProbeMiddleware; the routes keep them reachable without it.

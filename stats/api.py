@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from integrations import scopes
 from lightsb_site.auth import api_user
 from stats.selectors import usage_summary
 
@@ -20,6 +21,8 @@ class UsageStatsOutput(serializers.Serializer):
 
 
 class StatsView(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         responses={200: UsageStatsOutput, 401: OpenApiResponse(description="Not logged in")},
         summary="The caller's usage statistics",

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from integrations import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("keys/", views.api_keys, name="api_keys"),
+    path("keys/<uuid:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+]

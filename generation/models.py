@@ -214,3 +214,20 @@ class JourneyFrame(models.Model):
 
     def __str__(self) -> str:
         return f"Frame {self.index} of {self.generation_id}"
+
+
+class MediaKey(models.Model):
+    """One person's data key for their stored images, wrapped by the master key.
+
+    Deleting this row makes every file of that person unreadable, copies included.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_key"
+    )
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"media key of {self.owner_id}"

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -256,7 +256,10 @@ def _serialize(generation: Generation, request: HttpRequest) -> dict[str, Any]:
     return GenerationOutputSerializer(generation_payload(generation, request)).data
 
 
-IMAGE_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
+IMAGE_RESPONSE = {
+    (200, "image/jpeg"): OpenApiTypes.BINARY,
+    304: OpenApiResponse(description="Not modified: the If-None-Match ETag still holds."),
+}
 DOWNLOAD_PARAMETER = OpenApiParameter(
     "download", OpenApiTypes.BOOL, description="Send as an attachment (Content-Disposition)."
 )
@@ -511,11 +514,15 @@ class GenerationResultApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         kind = "crop" if request.query_params.get("kind") == "crop" else "composite"
         image = selectors.generation_image(generation=generation, kind=kind, index=index)
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationInputApi(APIView):
@@ -526,10 +533,14 @@ class GenerationInputApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID) -> FileResponse:
+    def get(self, request: Request, pk: UUID) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="input")
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationJourneyApi(APIView):
@@ -540,10 +551,14 @@ class GenerationJourneyApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="journey", index=index)
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationJourneyAnimationApi(APIView):
@@ -554,10 +569,14 @@ class GenerationJourneyAnimationApi(APIView):
         responses={(200, "image/webp"): OpenApiTypes.BINARY, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID) -> FileResponse:
+    def get(self, request: Request, pk: UUID) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="animation")
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationArchiveApi(APIView):

@@ -6,6 +6,7 @@ lives with the other token tests (accounts/tests/test_tokens.py).
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import os
@@ -576,7 +577,13 @@ def _production_settings(**env: str) -> subprocess.CompletedProcess:
         if key not in ("SECRET_KEY", "DJANGO_SECRET_KEY", "TRUSTED_PROXIES")
     }
     environment.update(
-        {"DJANGO_DEBUG": "false", "LIGHTSB_TESTING": "0", "PYTHONPATH": str(BASE_DIR), **env}
+        {
+            "DJANGO_DEBUG": "false",
+            "LIGHTSB_TESTING": "0",
+            "PYTHONPATH": str(BASE_DIR),
+            "MEDIA_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            **env,
+        }
     )
     code = (
         "import django; from django.conf import settings; django.setup(); "

@@ -47,7 +47,7 @@ def data_key(*, owner_id: UUID | str, create: bool = False) -> bytes:
     """The person's data key; created on first write, never on read."""
     from generation.models import MediaKey
 
-    row = MediaKey.objects.filter(owner_id=owner_id).first()
+    row = MediaKey.objects.filter(owner_id=UUID(str(owner_id))).first()
     if row is None:
         if not create:
             raise MediaKeyUnavailable("this person has no media key")
@@ -59,7 +59,7 @@ def data_key(*, owner_id: UUID | str, create: bool = False) -> bytes:
                 )
             return key
         except IntegrityError:  # a concurrent first write made one: use that
-            row = MediaKey.objects.get(owner_id=owner_id)
+            row = MediaKey.objects.get(owner_id=UUID(str(owner_id)))
     return _unwrap(bytes(row.wrapped_key), owner_id=owner_id)[0]
 
 
@@ -105,4 +105,4 @@ def media_key_destroy(*, owner_id: UUID | str) -> None:
     """Forget the person's data key: every file of theirs, anywhere, becomes unreadable."""
     from generation.models import MediaKey
 
-    MediaKey.objects.filter(owner_id=owner_id).delete()
+    MediaKey.objects.filter(owner_id=UUID(str(owner_id))).delete()

@@ -79,7 +79,7 @@ def read(name: str) -> bytes:
         sealed = handle.read()
     try:
         return encryption.decrypt(sealed, owner_id=owner_of(name))
-    except encryption.MediaKeyUnavailable as error:
+    except (encryption.MediaKeyUnavailable, ValueError) as error:
         raise FileNotFoundError(name) from error
 
 

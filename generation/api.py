@@ -40,6 +40,7 @@ from generation.limits import (
 )
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
+from generation.services.sharing import MAX_SHARE_DAYS
 from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(
@@ -593,3 +594,69 @@ class GenerationArchiveApi(APIView):
 
 def _wants_download(request: Request) -> bool:
     return request.query_params.get("download", "").lower() in ("1", "true", "yes")
+
+
+# --- Share links ------------------------------------------------------------------------------
+class ShareLinkInputSerializer(serializers.Serializer):
+    variant_index = serializers.IntegerField(min_value=0, default=0)
+    with_before = serializers.BooleanField(
+        default=False, help_text="Show the original photo beside the result."
+    )
+    days = serializers.IntegerField(min_value=1, max_value=MAX_SHARE_DAYS, default=7)
+
+
+class ShareLinkOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    generation_id = serializers.UUIDField()
+    variant_index = serializers.IntegerField()
+    with_before = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ShareLinkCreatedSerializer(ShareLinkOutputSerializer):
+    url = serializers.URLField(help_text="The public link; shown this once (stored hashed).")
+
+
+class ShareLinkListApi(APIView):
+    @extend_schema(
+        operation_id="share_link_list",
+        summary="The share links of one generation",
+        responses={200: ShareLinkOutputSerializer(many=True), **_errors(401, 404)},
+        tags=["sharing"],
+    )
+    def get(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
+        links = services.share_link_list(owner=api_user(request), generation_id=generation.pk)
+        return Response(ShareLinkOutputSerializer(links, many=True).data)
+
+    @extend_schema(
+        operation_id="share_link_create",
+        summary="Make a public link to one result (or the before/after pair)",
+        request=ShareLinkInputSerializer,
+        responses={201: ShareLinkCreatedSerializer, **_errors(400, 401, 404, 409)},
+        tags=["sharing"],
+    )
+    def post(self, request: Request, pk: UUID) -> Response:
+        data = ShareLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link, token = services.share_link_create(
+            owner=api_user(request), generation_id=pk, **data.validated_data
+        )
+        payload = dict(ShareLinkOutputSerializer(link).data)
+        payload["url"] = request.build_absolute_uri(reverse("share", args=[token]))
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkRevokeApi(APIView):
+    @extend_schema(
+        operation_id="share_link_revoke",
+        summary="Revoke a share link (it answers 404 at once)",
+        request=None,
+        responses={204: None, **_errors(401, 404)},
+        tags=["sharing"],
+    )
+    def delete(self, request: Request, link_id: UUID) -> Response:
+        services.share_link_revoke(owner=api_user(request), link_id=link_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -313,6 +313,8 @@ REST_FRAMEWORK = {
         "password_check": os.environ.get("THROTTLE_PASSWORD_CHECK", "5/15m"),
         # Reading a photo's faces before a job (runs the face detector in the web process).
         "estimate": os.environ.get("THROTTLE_ESTIMATE", "30/min"),
+        # Public share pages and their images, per client address.
+        "share": os.environ.get("THROTTLE_SHARE", "120/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
+from generation import storage
 from generation.models import Generation
 
 pytestmark = pytest.mark.django_db
@@ -679,6 +680,6 @@ def test_10_an_mpo_phone_photo_is_accepted_as_its_first_frame(
     assert response.status_code == 202, response.content
     generation = Generation.objects.get()
     assert (generation.input_width, generation.input_height) == primary.size
-    stored = Image.open(queued_jobs / generation.input_image)
+    stored = Image.open(io.BytesIO(storage.read(generation.input_image)))  # encrypted at rest
     assert stored.format == "JPEG"
     assert stored.getpixel((256, 200)) != (0, 0, 0)

@@ -68,6 +68,7 @@ COPY --chown=lightsb:lightsb . /app
 # throwaway that only this step sees (production settings refuse a placeholder), the real one
 # comes from the environment at run time.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+      MEDIA_MASTER_KEY="$(python -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
       DATABASE_URL=sqlite:////tmp/build.sqlite3 \
       python manage.py collectstatic --noinput --verbosity 0 \
  && rm -f /tmp/build.sqlite3 \

@@ -213,12 +213,16 @@ def user_delete(*, user: User) -> None:
     Nothing about the person is left behind: simplejwt's outstanding-token rows (which it
     would only unlink), django-axes' attempt and access logs (username, address, browser),
     the rate-limit counters kept for the account and, after the commit, its media folder.
+    The media data key is destroyed first: a copy of a file that escapes the deletion (a
+    backup, a failed delete on object storage) can no longer be decrypted.
     """
+    from generation.encryption import media_key_destroy
     from generation.services import generation_delete_all
 
     with transaction.atomic():
         # Waits for (and then excludes) a generation being created for this user right now.
         User.objects.select_for_update().filter(pk=user.pk).first()
+        media_key_destroy(owner_id=user.pk)
         _delete_django_sessions(_browser_session_keys(LoginSession.objects.filter(user=user)))
         generation_delete_all(owner=user)
         OutstandingToken.objects.filter(user=user).delete()  # cascades to BlacklistedToken

@@ -18,6 +18,7 @@ up) and submits nothing, so it runs without the engine.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import http.client
 import io
@@ -441,6 +442,7 @@ def run(args: argparse.Namespace) -> list[PhaseResult]:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         # One key for every process: a token signed by one web process is checked by the other.
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "MEDIA_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "DATABASE_URL": database_url,
         "TASKS_BACKEND": "database",
         "AWS_STORAGE_BUCKET_NAME": "lightsb-scaleout",

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -44,6 +45,7 @@ from generation.responses import image_response, zip_response
 from integrations import scopes
 from integrations import services as integrations_services
 from integrations.models import ApiKey
+from generation.services.sharing import MAX_SHARE_DAYS
 from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(
@@ -260,7 +262,10 @@ def _serialize(generation: Generation, request: HttpRequest) -> dict[str, Any]:
     return GenerationOutputSerializer(generation_payload(generation, request)).data
 
 
-IMAGE_RESPONSE = {(200, "image/jpeg"): OpenApiTypes.BINARY}
+IMAGE_RESPONSE = {
+    (200, "image/jpeg"): OpenApiTypes.BINARY,
+    304: OpenApiResponse(description="Not modified: the If-None-Match ETag still holds."),
+}
 DOWNLOAD_PARAMETER = OpenApiParameter(
     "download", OpenApiTypes.BOOL, description="Send as an attachment (Content-Disposition)."
 )
@@ -540,11 +545,15 @@ class GenerationResultApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         kind = "crop" if request.query_params.get("kind") == "crop" else "composite"
         image = selectors.generation_image(generation=generation, kind=kind, index=index)
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationInputApi(APIView):
@@ -557,10 +566,14 @@ class GenerationInputApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID) -> FileResponse:
+    def get(self, request: Request, pk: UUID) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="input")
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationJourneyApi(APIView):
@@ -573,10 +586,14 @@ class GenerationJourneyApi(APIView):
         responses={**IMAGE_RESPONSE, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID, index: int) -> FileResponse:
+    def get(self, request: Request, pk: UUID, index: int) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="journey", index=index)
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationJourneyAnimationApi(APIView):
@@ -589,10 +606,14 @@ class GenerationJourneyAnimationApi(APIView):
         responses={(200, "image/webp"): OpenApiTypes.BINARY, **_errors(401, 404)},
         tags=["generation"],
     )
-    def get(self, request: Request, pk: UUID) -> FileResponse:
+    def get(self, request: Request, pk: UUID) -> FileResponse | HttpResponse:
         generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
         image = selectors.generation_image(generation=generation, kind="animation")
-        return image_response(image, download=_wants_download(request))
+        return image_response(
+            image,
+            download=_wants_download(request),
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
 
 
 class GenerationArchiveApi(APIView):
@@ -611,3 +632,69 @@ class GenerationArchiveApi(APIView):
 
 def _wants_download(request: Request) -> bool:
     return request.query_params.get("download", "").lower() in ("1", "true", "yes")
+
+
+# --- Share links ------------------------------------------------------------------------------
+class ShareLinkInputSerializer(serializers.Serializer):
+    variant_index = serializers.IntegerField(min_value=0, default=0)
+    with_before = serializers.BooleanField(
+        default=False, help_text="Show the original photo beside the result."
+    )
+    days = serializers.IntegerField(min_value=1, max_value=MAX_SHARE_DAYS, default=7)
+
+
+class ShareLinkOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    generation_id = serializers.UUIDField()
+    variant_index = serializers.IntegerField()
+    with_before = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ShareLinkCreatedSerializer(ShareLinkOutputSerializer):
+    url = serializers.URLField(help_text="The public link; shown this once (stored hashed).")
+
+
+class ShareLinkListApi(APIView):
+    @extend_schema(
+        operation_id="share_link_list",
+        summary="The share links of one generation",
+        responses={200: ShareLinkOutputSerializer(many=True), **_errors(401, 404)},
+        tags=["sharing"],
+    )
+    def get(self, request: Request, pk: UUID) -> Response:
+        generation = selectors.generation_get(owner=api_user(request), generation_id=pk)
+        links = services.share_link_list(owner=api_user(request), generation_id=generation.pk)
+        return Response(ShareLinkOutputSerializer(links, many=True).data)
+
+    @extend_schema(
+        operation_id="share_link_create",
+        summary="Make a public link to one result (or the before/after pair)",
+        request=ShareLinkInputSerializer,
+        responses={201: ShareLinkCreatedSerializer, **_errors(400, 401, 404, 409)},
+        tags=["sharing"],
+    )
+    def post(self, request: Request, pk: UUID) -> Response:
+        data = ShareLinkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link, token = services.share_link_create(
+            owner=api_user(request), generation_id=pk, **data.validated_data
+        )
+        payload = dict(ShareLinkOutputSerializer(link).data)
+        payload["url"] = request.build_absolute_uri(reverse("share", args=[token]))
+        return Response(payload, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkRevokeApi(APIView):
+    @extend_schema(
+        operation_id="share_link_revoke",
+        summary="Revoke a share link (it answers 404 at once)",
+        request=None,
+        responses={204: None, **_errors(401, 404)},
+        tags=["sharing"],
+    )
+    def delete(self, request: Request, link_id: UUID) -> Response:
+        services.share_link_revoke(owner=api_user(request), link_id=link_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

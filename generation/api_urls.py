@@ -8,6 +8,8 @@ urlpatterns = [
     path("generations", api.GenerationListApi.as_view(), name="generation-list"),
     path("generations/export", api.GenerationExportApi.as_view(), name="generation-export"),
     path("generations/<uuid:pk>", api.GenerationDetailApi.as_view(), name="generation-detail"),
+    path("generations/<uuid:pk>/share-links", api.ShareLinkListApi.as_view(), name="share-links"),
+    path("share-links/<uuid:link_id>", api.ShareLinkRevokeApi.as_view(), name="share-link"),
     path(
         "generations/<uuid:pk>/cancel", api.GenerationCancelApi.as_view(), name="generation-cancel"
     ),

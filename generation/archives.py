@@ -8,10 +8,9 @@ import zipfile
 from collections.abc import Mapping
 from typing import IO, Any
 
-from django.core.files.storage import default_storage
-
 from accounts.models import User
 from accounts.selectors import account_export
+from generation import storage
 from generation.errors import GenerationNotReady
 from generation.models import Generation, Status
 from generation.selectors import generation_list, generation_summary
@@ -50,9 +49,8 @@ def _add_generation(archive: zipfile.ZipFile, generation: Generation, prefix: st
         entries.append((f"journey/frame-{frame.index:02d}.jpg", frame.image))
     for arcname, name in entries:
         try:
-            with default_storage.open(name, "rb") as handle:
-                # JPEG is already compressed; storing avoids burning CPU for nothing.
-                archive.writestr(f"{prefix}{arcname}", handle.read(), zipfile.ZIP_STORED)
+            # JPEG is already compressed; storing avoids burning CPU for nothing.
+            archive.writestr(f"{prefix}{arcname}", storage.read(name), zipfile.ZIP_STORED)
         except (FileNotFoundError, OSError):
             continue
 

@@ -214,3 +214,44 @@ class JourneyFrame(models.Model):
 
     def __str__(self) -> str:
         return f"Frame {self.index} of {self.generation_id}"
+
+
+class MediaKey(models.Model):
+    """One person's data key for their stored images, wrapped by the master key.
+
+    Deleting this row makes every file of that person unreadable, copies included.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media_key"
+    )
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"media key of {self.owner_id}"
+
+
+class ShareLink(models.Model):
+    """A public link to one result (or the before/after pair) of a generation.
+
+    Only a SHA-256 of the token is stored; the token itself is shown to the owner once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    variant_index = models.PositiveSmallIntegerField(default=0)
+    with_before = models.BooleanField(
+        default=False, help_text="Show the original photo beside the result."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"share link {self.pk} of {self.generation_id}"

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import IO
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 
 from generation.selectors import StoredImage, open_stored
 
-# Images never change under a name, but they are private: browsers only.
-IMAGE_CACHE_CONTROL = "private, max-age=3600"
+# A stored name is random and never written twice, so the bytes behind it never change: the
+# name is as good as a content address. Private: browsers only, never a shared cache.
+IMAGE_CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
-def image_response(image: StoredImage, *, download: bool) -> FileResponse:
+def image_etag(name: str) -> str:
+    """A strong validator for a stored image (its name never gets other bytes)."""
+    return '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = {value.strip().removeprefix("W/") for value in if_none_match.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def image_response(
+    image: StoredImage, *, download: bool, if_none_match: str = ""
+) -> FileResponse | HttpResponse:
+    """The image, or 304 when the browser already holds it (nothing is read or decrypted)."""
+    etag = image_etag(image.name)
+    if if_none_match and _matches(if_none_match, etag):
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        not_modified["Cache-Control"] = IMAGE_CACHE_CONTROL
+        return not_modified
     response = FileResponse(
         open_stored(image.name),
         content_type=image.content_type,
@@ -20,6 +41,7 @@ def image_response(image: StoredImage, *, download: bool) -> FileResponse:
         filename=image.filename,
     )
     response["Cache-Control"] = IMAGE_CACHE_CONTROL
+    response["ETag"] = etag
     return response
 
 

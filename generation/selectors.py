@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from generation import storage
 from generation.models import Generation, Status, stage_label
 
 
@@ -95,7 +96,7 @@ def _result_image(
 
 def open_stored(name: str) -> IO[bytes]:
     try:
-        return default_storage.open(name, "rb")
+        return io.BytesIO(storage.read(name))
     except (FileNotFoundError, OSError) as error:
         raise Http404("The image is no longer stored.") from error
 

@@ -16,6 +16,7 @@ from uuid import UUID
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from generation import encryption
 from generation.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
@@ -51,13 +52,35 @@ def store(
     name = storage_name(
         owner_id=owner_id, generation_id=generation_id, kind=kind, extension=extension
     )
+    sealed = encryption.encrypt(data, owner_id=owner_id)
     try:
-        return default_storage.save(name, ContentFile(data))
+        return default_storage.save(name, ContentFile(sealed))
     except OSError as error:
         # A failed write (ENOSPC) can leave a partial file under the name it was given; names
         # are random UUIDs, so that name is ours alone and safe to remove.
         delete_files([name])
         raise StorageUnavailable() from error
+
+
+def owner_of(name: str) -> str:
+    """The owner's id from a stored name (``generations/<owner>/<job>/<file>``)."""
+    parts = name.split("/")
+    if len(parts) < 3 or parts[0] != "generations":
+        raise ValueError(f"not a generation file: {name}")
+    return parts[1]
+
+
+def read(name: str) -> bytes:
+    """The plain bytes of a stored file.
+
+    Raises ``FileNotFoundError`` when the file is gone or its owner's key has been destroyed.
+    """
+    with default_storage.open(name, "rb") as handle:
+        sealed = handle.read()
+    try:
+        return encryption.decrypt(sealed, owner_id=owner_of(name))
+    except (encryption.MediaKeyUnavailable, ValueError) as error:
+        raise FileNotFoundError(name) from error
 
 
 def delete_files(names: Iterable[str]) -> None:

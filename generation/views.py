@@ -148,12 +148,18 @@ def detail(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def image(request: AuthenticatedHttpRequest, pk: UUID, kind: str, index: int = 0) -> FileResponse:
+def image(
+    request: AuthenticatedHttpRequest, pk: UUID, kind: str, index: int = 0
+) -> HttpResponseBase:
     if kind not in selectors.FILE_KINDS:
         raise Http404("No such image.")
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
     stored = selectors.generation_image(generation=generation, kind=kind, index=index)
-    return image_response(stored, download=request.GET.get("download") == "1")
+    return image_response(
+        stored,
+        download=request.GET.get("download") == "1",
+        if_none_match=request.headers.get("If-None-Match", ""),
+    )
 
 
 @login_required

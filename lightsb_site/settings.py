@@ -7,6 +7,8 @@ plus the variables documented in the README; ``manage.py check --deploy`` is the
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from lightsb_site.env import env_bool, env_int, env_list
 
@@ -47,6 +50,34 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+
+def _media_master_keys() -> list[bytes]:
+    """The key that wraps every person's media data key, then older ones still accepted.
+
+    ``MEDIA_MASTER_KEY`` is 32 bytes, urlsafe base64. Outside DEBUG and test runs it is required;
+    a laptop derives one from SECRET_KEY so that no setup is needed.
+    """
+
+    def decode(value: str) -> bytes:
+        key = base64.urlsafe_b64decode(value.strip() + "=" * (-len(value.strip()) % 4))
+        if len(key) != 32:
+            raise ImproperlyConfigured("MEDIA_MASTER_KEY must be 32 bytes in urlsafe base64")
+        return key
+
+    current = os.environ.get("MEDIA_MASTER_KEY", "")
+    if current:
+        keys = [decode(current)]
+    elif DEBUG or TESTING:
+        keys = [hashlib.sha256(b"lightsb-media-master-key:" + SECRET_KEY.encode()).digest()]
+    else:
+        raise ImproperlyConfigured("MEDIA_MASTER_KEY is required when DEBUG is off")
+    previous = os.environ.get("MEDIA_MASTER_KEY_PREVIOUS", "")
+    keys.extend(decode(value) for value in previous.split(",") if value.strip())
+    return keys
+
+
+MEDIA_MASTER_KEYS = _media_master_keys()
+
 # Values that appear in examples and tutorials; a key anyone can read signs nothing.
 PLACEHOLDER_SECRET_KEYS = {"change-me", "changeme", "secret", "django-insecure", "replace-me"}
 MIN_SECRET_KEY_LENGTH = 50
@@ -62,8 +93,6 @@ def secret_key_problem(key: str) -> str | None:
 
 
 if not DEBUG and not TESTING and (problem := secret_key_problem(SECRET_KEY)):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"{problem}. Generate one with: "
         'python -c "import secrets; print(secrets.token_urlsafe(64))"'
@@ -300,6 +329,8 @@ REST_FRAMEWORK = {
         "password_check": os.environ.get("THROTTLE_PASSWORD_CHECK", "5/15m"),
         # Reading a photo's faces before a job (runs the face detector in the web process).
         "estimate": os.environ.get("THROTTLE_ESTIMATE", "30/min"),
+        # Public share pages and their images, per client address.
+        "share": os.environ.get("THROTTLE_SHARE", "120/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

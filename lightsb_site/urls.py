@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from generation import share_views
 from lightsb_site import health, metrics, views
 from lightsb_site.csp import relaxed_styles
 
@@ -33,6 +34,8 @@ urlpatterns = [
     path("stats/", include("stats.urls")),
     path("generate/", include("generation.urls")),
     path("integrations/", include("integrations.urls")),
+    path("s/<str:token>/", share_views.share_page, name="share"),
+    path("s/<str:token>/image/<str:kind>/", share_views.share_image, name="share-image"),
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
     # Probes are answered by health.ProbeMiddleware; the routes keep them reachable without it.

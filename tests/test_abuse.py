@@ -6,6 +6,7 @@ lives with the other token tests (accounts/tests/test_tokens.py).
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import os
@@ -24,6 +25,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
+from generation import storage
 from generation.models import Generation
 
 pytestmark = pytest.mark.django_db
@@ -576,7 +578,13 @@ def _production_settings(**env: str) -> subprocess.CompletedProcess:
         if key not in ("SECRET_KEY", "DJANGO_SECRET_KEY", "TRUSTED_PROXIES")
     }
     environment.update(
-        {"DJANGO_DEBUG": "false", "LIGHTSB_TESTING": "0", "PYTHONPATH": str(BASE_DIR), **env}
+        {
+            "DJANGO_DEBUG": "false",
+            "LIGHTSB_TESTING": "0",
+            "PYTHONPATH": str(BASE_DIR),
+            "MEDIA_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            **env,
+        }
     )
     code = (
         "import django; from django.conf import settings; django.setup(); "
@@ -672,6 +680,6 @@ def test_10_an_mpo_phone_photo_is_accepted_as_its_first_frame(
     assert response.status_code == 202, response.content
     generation = Generation.objects.get()
     assert (generation.input_width, generation.input_height) == primary.size
-    stored = Image.open(queued_jobs / generation.input_image)
+    stored = Image.open(io.BytesIO(storage.read(generation.input_image)))  # encrypted at rest
     assert stored.format == "JPEG"
     assert stored.getpixel((256, 200)) != (0, 0, 0)

@@ -19,6 +19,7 @@ from django.test import Client
 from PIL import Image
 
 from bench.hostile_corpus import ACCEPT, EITHER, REJECT, CorpusItem, build_corpus
+from generation import storage
 from generation.models import Generation, Status
 from tests.support import DUMMY, IMMEDIATE, multipart_body, stored_files
 
@@ -84,7 +85,8 @@ def check_acceptance(item: CorpusItem, response, new_files: list[Path], root: Pa
     if len(names) != 2 or not all(STORED_NAME.match(name) for name in names):
         problems.append(f"{item.label}: unexpected stored names {names}")
     for path in new_files:
-        data = path.read_bytes()
+        # Stored files are encrypted at rest: check what the app reads back.
+        data = storage.read(str(path.relative_to(root)))
         if not data:
             problems.append(f"{item.label}: zero-byte file {path.name}")
             continue

@@ -7,6 +7,7 @@ the responses are checked: a separate process loads the real settings with DJANG
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -36,6 +37,7 @@ def production(tmp_path_factory) -> dict:
         {
             "DJANGO_DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "MEDIA_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "DJANGO_ALLOWED_HOSTS": "lightsb.example.com",
             "DJANGO_CSRF_TRUSTED_ORIGINS": "https://lightsb.example.com",
             "SQLITE_PATH": str(workdir / "db.sqlite3"),

@@ -39,6 +39,12 @@ from generation.services.run import (
     generation_execute,
     generation_run,
 )
+from generation.services.sharing import (
+    share_link_create,
+    share_link_get_active,
+    share_link_list,
+    share_link_revoke,
+)
 from generation.tasks import generation_enqueue
 
 __all__ = [
@@ -64,4 +70,8 @@ __all__ = [
     "generation_run",
     "generation_validate_parameters",
     "generations_delete",
+    "share_link_create",
+    "share_link_get_active",
+    "share_link_list",
+    "share_link_revoke",
 ]

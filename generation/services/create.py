@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -247,8 +246,7 @@ def generation_rerun(
         journey_frames=source.journey_frames,
         variation=source.variation,
     )
-    with default_storage.open(source.input_image, "rb") as handle:
-        data = handle.read()
+    data = storage.read(source.input_image)
     # The stored input is already clean: copy its bytes as they are (re-encoding would change
     # the pixels, and "same seed" must give the same pictures).
     pixels = Image.open(io.BytesIO(data)).convert("RGB")

@@ -22,7 +22,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -140,10 +139,9 @@ def generation_execute(*, generation_id: uuid.UUID | str, attempt: int) -> str:
         return Status.FAILED
 
     try:
-        with default_storage.open(generation.input_image, "rb") as handle:
-            # Decoded by the engine, straight at its working size (a large JPEG never exists in
-            # memory at full size).
-            image = Image.open(io.BytesIO(handle.read()))
+        # Decoded by the engine, straight at its working size (a large JPEG never exists in
+        # memory at full size).
+        image = Image.open(io.BytesIO(storage.read(generation.input_image)))
         result = engine.get_engine().translate(
             image,
             direction=generation.direction,

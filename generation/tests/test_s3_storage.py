@@ -119,6 +119,10 @@ def test_a_generation_on_s3_is_private_to_its_owner_and_removed_on_delete(
     assert stored, "nothing was written to the bucket"
     assert all(key.startswith(f"generations/{user.pk}/") for key in stored)
     assert len([key for key in stored if "/result-" in key]) == 2
+    # Encrypted at rest: an object read straight from the bucket is no JPEG.
+    for key in stored:
+        raw = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert not raw.startswith(b"\xff\xd8\xff"), key
     # Private bucket: an anonymous request for an object is refused.
     anonymous = urllib.request.Request(
         f"{settings.STORAGES['default']['OPTIONS']['endpoint_url']}/{BUCKET}/{stored[0]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -23,6 +24,7 @@ def run_deploy_check(tmp_path: Path, **overrides: str) -> subprocess.CompletedPr
         {
             "DJANGO_DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "MEDIA_MASTER_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "DJANGO_ALLOWED_HOSTS": "lightsb.example.com",
             "DJANGO_CSRF_TRUSTED_ORIGINS": "https://lightsb.example.com",
             "SQLITE_PATH": str(tmp_path / "deploy.sqlite3"),

@@ -45,6 +45,20 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
+def _add_service_errors(form: RegisterForm) -> None:
+    """Add the service's rules to the form's own, so one round shows every error."""
+    data = form.data
+    errors = services.user_registration_errors(
+        username=str(data.get("username", "")).strip(),
+        email=str(data.get("email", "")).strip(),
+        password=str(data.get("password", "")),
+    )
+    for field, field_errors in errors.items():
+        fresh = [message for message in field_errors if message not in form.errors.get(field, [])]
+        if fresh and field in form.fields and not form.has_error(field, "required"):
+            form.add_error(field, fresh)
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -52,7 +66,9 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not (hit := throttle_hit(request, "register")).allowed:
         return throttled_page(request, hit)
     form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _add_service_errors(form)
+    elif request.method == "POST":
         try:
             user = services.user_register(
                 username=form.cleaned_data["username"],

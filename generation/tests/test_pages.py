@@ -307,3 +307,54 @@ def test_usage_by_day_fills_days_without_jobs(user, astronaut_jpeg):
 
     assert len(usage) == 7
     assert [item.count for item in usage] == [0, 0, 0, 0, 1, 0, 0]
+
+
+def _failed(user, astronaut_jpeg) -> Generation:
+    generation = queued(user, astronaut_jpeg)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.FAILED,
+        error_code="no_face_detected",
+        error_message="We couldn't find a face in this photo.",
+    )
+    return generation
+
+
+def test_a_failed_job_offers_a_new_photo_but_not_new_variants(auth_client, user, astronaut_jpeg):
+    generation = _failed(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:detail", args=[generation.pk])).content.decode()
+
+    assert "Try another photo" in page
+    assert "New variants" not in page and "Same seed again" not in page
+
+
+def test_history_shows_the_human_message_not_the_code(auth_client, user, astronaut_jpeg):
+    _failed(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:history")).content.decode()
+
+    assert "We couldn&#x27;t find a face in this photo." in page
+    assert "no_face_detected" not in page
+
+
+def test_history_filters_have_labels(auth_client, user, astronaut_jpeg):
+    queued(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:history")).content.decode()
+
+    assert '<label for="id_direction"' in page and '<label for="id_status"' in page
+
+
+def test_result_pages_have_titles_of_their_own(auth_client, user, astronaut_jpeg):
+    first = queued(user, astronaut_jpeg)
+    second = queued(user, astronaut_jpeg)
+    Generation.objects.filter(pk=second.pk).update(
+        created_at=first.created_at + timedelta(seconds=5)
+    )
+
+    def title(generation: Generation) -> str:
+        page = auth_client.get(reverse("generation:detail", args=[generation.pk])).content.decode()
+        return page.split("<title>")[1].split("</title>")[0]
+
+    assert title(first) != title(second)
+    assert title(first).startswith("Adult → child")

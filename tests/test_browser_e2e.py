@@ -282,3 +282,29 @@ def test_a_photo_without_a_face_ends_on_a_page_that_says_what_to_do(tab, app, ma
     assert "couldn't find a face" in failure.inner_text()
     assert "no_face_detected" in failure.inner_text()
     tab.shot("no-face")
+
+
+def test_first_visit_details_look_right_at_desktop_size(tab, app, make_user):
+    """Issue #12: readable "Sign up", no broken preview, an Account card that does not clip."""
+    page = tab.page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/")
+    sign_up = page.locator(".nav-links a.button")
+    assert sign_up.evaluate("element => getComputedStyle(element).color") == "rgb(255, 255, 255)"
+
+    make_user(
+        username="longmail",
+        email="a.very.long.address.for.testing@subdomain.example-company.com",
+        password=PASSWORD,
+    )
+    log_in(page, "longmail")
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.card dl.details dd')]
+            .filter(dd => dd.getBoundingClientRect().right >
+                          dd.closest('.card').getBoundingClientRect().right)
+            .map(dd => dd.textContent)"""
+    )
+    assert overflowing == []
+
+    page.goto("/generate/")
+    assert not page.locator("#preview").is_visible()

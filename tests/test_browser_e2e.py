@@ -308,3 +308,30 @@ def test_first_visit_details_look_right_at_desktop_size(tab, app, make_user):
 
     page.goto("/generate/")
     assert not page.locator("#preview").is_visible()
+
+
+def test_the_generator_marks_bad_fields_and_refuses_big_files_before_uploading(
+    tab, app, make_user, settings, astronaut_jpeg
+):
+    make_user(username="fields", email="fields@example.com", password=PASSWORD)
+    page = tab.page
+    log_in(page, "fields")
+    page.goto("/generate/")
+    drop_file(page, astronaut_jpeg, "me.jpg")
+    page.fill("input[name=variants]", "9")
+    page.fill("input[name=seed]", "-5")
+    page.click("#generate-button")
+
+    page.wait_for_selector("#js-error-variants")
+    assert page.locator("#js-error-seed").is_visible()
+    assert page.locator("input[name=variants]").get_attribute("aria-invalid") == "true"
+
+    settings.LIGHTSB_MAX_UPLOAD_BYTES = 1000
+    page.goto("/generate/")
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    drop_file(page, astronaut_jpeg, "me.jpg")
+    page.click("#generate-button")
+
+    assert "larger than" in page.locator("#client-error").inner_text()
+    assert [url for url in posts if url.endswith("/generate/")] == []

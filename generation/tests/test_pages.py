@@ -358,3 +358,32 @@ def test_result_pages_have_titles_of_their_own(auth_client, user, astronaut_jpeg
 
     assert title(first) != title(second)
     assert title(first).startswith("Adult → child")
+
+
+def test_a_scripted_post_with_bad_settings_names_each_field(auth_client, astronaut_jpeg):
+    response = form_post(
+        auth_client, astronaut_jpeg, headers={"Accept": "application/json"}, variants=9, seed=-5
+    )
+
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert set(fields) == {"variants", "seed"}
+    assert all(isinstance(message, str) for messages in fields.values() for message in messages)
+
+
+def test_the_generator_knows_the_upload_limit_and_offers_cancel(auth_client, settings):
+    settings.LIGHTSB_MAX_UPLOAD_BYTES = 3 * 1024 * 1024
+
+    page = auth_client.get(reverse("generation:generator")).content.decode()
+
+    assert f'data-max-upload-bytes="{3 * 1024 * 1024}"' in page
+    assert 'data-max-upload-text="3 MB"' in page
+    assert 'id="cancel-button"' in page
+
+
+def test_progress_tells_the_page_where_to_cancel(auth_client, user, astronaut_jpeg):
+    generation = queued(user, astronaut_jpeg)
+
+    progress = auth_client.get(reverse("generation:progress", args=[generation.pk])).json()
+
+    assert progress["cancel_url"] == reverse("generation:cancel", args=[generation.pk])

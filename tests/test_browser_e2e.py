@@ -335,3 +335,5 @@ def test_the_generator_marks_bad_fields_and_refuses_big_files_before_uploading(
 
     assert "larger than" in page.locator("#client-error").inner_text()
     assert [url for url in posts if url.endswith("/generate/")] == []
+    # Chromium logs the expected 400 of the first post as a failed resource; nothing else.
+    tab.errors[:] = [error for error in tab.errors if "status of 400" not in error]

@@ -106,6 +106,7 @@
       notice = null;
       showHint();
       if (!window.fetch || !window.FormData || !form.dataset.estimateUrl) { return; }
+      if (tooLarge(file)) { return; }  // the server would refuse it: say so once, on Generate
       var body = new FormData();
       body.append("file", file);
       var token = form.querySelector("input[name=csrfmiddlewaretoken]");

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +34,7 @@ from accounts.forms import (
     RegisterForm,
     apply_validation_error,
 )
+from accounts.models import LoginSession
 from accounts.throttles import throttle_hit, throttled_page
 from lightsb_site.auth import AuthenticatedHttpRequest
 from stats.selectors import usage_summary
@@ -220,3 +226,36 @@ def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("home")
     status = locked_status or (400 if form.errors else 200)
     return render(request, "accounts/account_delete.html", {"form": form}, status=status)
+
+
+# --- Password reset by email: Django's token views, our templates ----------------------------
+class PasswordReset(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The same throttle as registration: a reset mails a stranger's inbox.
+        if not (hit := throttle_hit(request, "register")).allowed:
+            return throttled_page(request, hit)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetSent(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever knew the old password is logged out everywhere, API tokens included.
+        services.session_revoke_all(user=form.user, reason=LoginSession.RevokeReason.PASSWORD)
+        return response
+
+
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

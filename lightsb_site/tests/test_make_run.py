@@ -16,7 +16,7 @@ SHOW_SETTINGS = (
     "'hsts': s.SECURE_HSTS_SECONDS, 'session_secure': s.SESSION_COOKIE_SECURE, "
     "'csrf_secure': s.CSRF_COOKIE_SECURE, 'hosts': s.ALLOWED_HOSTS, "
     "'static': s.STORAGES['staticfiles']['BACKEND'], "
-    "'middleware': s.MIDDLEWARE}))"
+    "'middleware': s.MIDDLEWARE, 'email': s.EMAIL_BACKEND}))"
 )
 
 

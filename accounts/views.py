@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -11,19 +12,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
+from accounts.devices import device_label
 from accounts.errors import (
     DuplicateUser,
     InvalidCredentials,
     LockedOut,
     LoginSlowedDown,
     PasswordChecksLocked,
+    SessionNotFound,
     WrongPassword,
 )
 from accounts.forms import (
@@ -259,3 +262,43 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 class PasswordResetComplete(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# --- Sessions: every browser and API login, with revoke and "log out everywhere" -------------
+@login_required
+@require_http_methods(["GET"])
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    current = services.browser_session_current_id(request)
+    rows = [
+        {
+            "session": session,
+            "device": device_label(session.user_agent),
+            "is_current": session.pk == current,
+        }
+        for session in selectors.session_list_active(user=request.user)
+    ]
+    return render(request, "accounts/sessions.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def session_revoke(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    is_current = session_id == services.browser_session_current_id(request)
+    try:
+        services.session_revoke(user=request.user, session_id=session_id)
+    except SessionNotFound as error:
+        raise Http404(error.message) from error
+    if is_current:  # its Django session is gone: this browser is logged out
+        logout(request)
+        return redirect("accounts:login")
+    messages.success(request, "The session was ended.")
+    return redirect("accounts:sessions")
+
+
+@login_required
+@require_POST
+def sessions_revoke_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    services.session_revoke_all(user=request.user)
+    logout(request)
+    messages.info(request, "You are logged out everywhere, this browser included.")
+    return redirect("accounts:login")

@@ -209,6 +209,7 @@ def test_a_new_user_goes_from_sign_up_to_a_downloaded_result_and_back_out(tab, a
     page.wait_for_selector("#preview", state="visible")  # the preview of the dropped photo
     assert page.evaluate("document.querySelector('input[name=file]').files.length") == 1
     page.check("input[name=direction][value=male_to_female]")
+    page.click("details.advanced summary")  # the settings are folded, mobile first
     page.fill("input[name=variants]", "2")
     page.check("input[name=journey]")
     tab.shot("generator")
@@ -256,6 +257,7 @@ def test_the_upload_works_as_a_plain_form_post_without_javascript(
         page.goto("/generate/")
         page.set_input_files("input[name=file]", str(photo))
         page.check("input[name=direction][value=adult_to_child]")
+        page.click("details.advanced summary")
         page.fill("input[name=variants]", "1")
         page.click("#generate-button")
         page.wait_for_url("**/generate/*-*/")
@@ -318,6 +320,7 @@ def test_the_generator_marks_bad_fields_and_refuses_big_files_before_uploading(
     log_in(page, "fields")
     page.goto("/generate/")
     drop_file(page, astronaut_jpeg, "me.jpg")
+    page.click("details.advanced summary")
     page.fill("input[name=variants]", "9")
     page.fill("input[name=seed]", "-5")
     page.click("#generate-button")

@@ -387,3 +387,19 @@ def test_progress_tells_the_page_where_to_cancel(auth_client, user, astronaut_jp
     progress = auth_client.get(reverse("generation:progress", args=[generation.pk])).json()
 
     assert progress["cancel_url"] == reverse("generation:cancel", args=[generation.pk])
+
+
+def test_the_generator_puts_photo_and_generate_first_and_folds_the_rest(auth_client):
+    page = auth_client.get(reverse("generation:generator")).content.decode()
+
+    assert 'capture="user"' in page
+    assert page.index('name="file"') < page.index('id="generate-button"')
+    assert page.index('id="generate-button"') < page.index('<details class="advanced">')
+    assert page.index('<details class="advanced">') < page.index('name="variants"')
+    assert page.index('name="journey"') < page.index("</details>")
+
+
+def test_the_advanced_settings_open_when_one_of_them_is_wrong(auth_client, astronaut_jpeg):
+    page = form_post(auth_client, astronaut_jpeg, variants=20).content.decode()
+
+    assert '<details class="advanced" open>' in page

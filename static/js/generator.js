@@ -186,6 +186,8 @@
         });
         row.classList.add("has-error");
         row.appendChild(list);
+        var folded = row.closest("details");
+        if (folded) { folded.open = true; }
         field.setAttribute("aria-invalid", "true");
         field.setAttribute("aria-describedby", list.id);
         first = first || field;

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint typecheck format install migrate bench-engine loadtest clean
+.PHONY: run dev test test-fast lint typecheck format install migrate bench-engine loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,21 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 
+# `make run`: production-like on plain http over loopback: DEBUG off (friendly 404/500 pages),
+# static files through whitenoise, no TLS redirect, no HSTS, cookies without Secure. Any of
+# these can still be set in the environment (DJANGO_DEBUG=1 make run).
+run: export DJANGO_DEBUG ?= 0
+run: export DJANGO_SECURE_SSL_REDIRECT ?= 0
+run: export DJANGO_HSTS_SECONDS ?= 0
+run: export LIGHTSB_SECURE_COOKIES ?= 0
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn lightsb_site.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# `make dev`: Django's development server with DEBUG on (reloads on change, debug pages).
+dev: export DJANGO_DEBUG ?= 1
+dev: migrate
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -57,7 +57,7 @@ from accounts.tokens import (
     password_fingerprint_matches,
     token_pair_issue,
 )
-from accounts.validators import validate_username
+from accounts.validators import validate_email_domain, validate_username
 from lightsb_site.rate_limit import counters_clear_for_user
 from stats.models import UsageStats
 
@@ -76,6 +76,27 @@ def _duplicate_field(*, username: str, email: str) -> str | None:
     return None
 
 
+def user_registration_errors(*, username: str, email: str, password: str) -> dict[str, list[str]]:
+    """Every rule a registration breaks, per field, so a form can show them all in one round."""
+    errors: dict[str, list[str]] = {}
+    checks = (
+        ("username", username, (validate_username,)),
+        ("email", email, (validate_email, validate_email_domain)),
+    )
+    for field, value, validators in checks:
+        for check in validators:
+            try:
+                check(value)
+            except ValidationError as exc:
+                errors[field] = list(exc.messages)
+                break
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    return errors
+
+
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create a user with an empty profile and zeroed statistics, all or nothing.
 
@@ -85,19 +106,10 @@ def user_register(*, username: str, email: str, password: str) -> User:
     """
     username = (username or "").strip()
     email = User.objects.normalize_email((email or "").strip()).lower()
-    errors: dict[str, list[str]] = {}
-    field: str | None
-    for field, check in (("username", validate_username), ("email", validate_email)):
-        try:
-            check(username if field == "username" else email)
-        except ValidationError as exc:
-            errors[field] = list(exc.messages)
-    try:
-        validate_password(password, user=User(username=username, email=email))
-    except ValidationError as exc:
-        errors["password"] = list(exc.messages)
+    errors = user_registration_errors(username=username, email=email, password=password)
     if errors:
         raise ValidationError(errors)
+    field: str | None
 
     field = _duplicate_field(username=username, email=email)
     if field:

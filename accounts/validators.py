@@ -25,21 +25,39 @@ def validate_username(value: str) -> None:
         raise ValidationError("A username cannot contain '@'.", code="invalid_username")
 
 
+def validate_email_domain(value: str) -> None:
+    """Refuse addresses whose domain has no dot (``x@localhost``): mail cannot reach them.
+
+    Django's ``EmailValidator`` allows ``localhost`` on purpose; a public sign-up must not.
+    """
+    domain = (value or "").rpartition("@")[2]
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(labels):
+        raise ValidationError(
+            "Enter an email address with a full domain, like name@example.com.",
+            code="invalid_email_domain",
+        )
+
+
 def validate_full_name(value: str) -> None:
-    """Letters of any script, spaces, hyphens and apostrophes; 2-150 characters."""
+    """Letters of any script, spaces, hyphens, apostrophes and full stops; 2-150 characters.
+
+    Full stops are for initials and suffixes: "J. R. R. Tolkien", "Martin Luther King Jr.".
+    """
     if value == "":
         return
     stripped = value.strip()
     if len(stripped) < 2 or len(value) > 150:
         raise ValidationError("A full name has 2 to 150 characters.", code="invalid_length")
     for char in stripped:
-        if char in " -'\u2019":  # \u2019: the typographic apostrophe
+        if char in " -.'\u2019":  # \u2019: the typographic apostrophe
             continue
         category = unicodedata.category(char)
         # L* = letters of any script; M* = combining marks used by many scripts.
         if not (category.startswith("L") or category.startswith("M")):
             raise ValidationError(
-                "Use letters, spaces, hyphens and apostrophes only.", code="invalid_characters"
+                "Use letters, spaces, hyphens, apostrophes and full stops only.",
+                code="invalid_characters",
             )
     if not any(unicodedata.category(c).startswith("L") for c in stripped):
         raise ValidationError("A full name needs at least one letter.", code="invalid_characters")

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
+from accounts.devices import device_label
 from accounts.errors import (
     DuplicateUser,
     InvalidCredentials,
     LockedOut,
     LoginSlowedDown,
     PasswordChecksLocked,
+    SessionNotFound,
     WrongPassword,
 )
 from accounts.forms import (
@@ -29,6 +37,7 @@ from accounts.forms import (
     RegisterForm,
     apply_validation_error,
 )
+from accounts.models import LoginSession
 from accounts.throttles import throttle_hit, throttled_page
 from lightsb_site.auth import AuthenticatedHttpRequest
 from stats.selectors import usage_summary
@@ -45,6 +54,20 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
+def _add_service_errors(form: RegisterForm) -> None:
+    """Add the service's rules to the form's own, so one round shows every error."""
+    data = form.data
+    errors = services.user_registration_errors(
+        username=str(data.get("username", "")).strip(),
+        email=str(data.get("email", "")).strip(),
+        password=str(data.get("password", "")),
+    )
+    for field, field_errors in errors.items():
+        fresh = [message for message in field_errors if message not in form.errors.get(field, [])]
+        if fresh and field in form.fields and not form.has_error(field, "required"):
+            form.add_error(field, fresh)
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -52,7 +75,9 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not (hit := throttle_hit(request, "register")).allowed:
         return throttled_page(request, hit)
     form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        _add_service_errors(form)
+    elif request.method == "POST":
         try:
             user = services.user_register(
                 username=form.cleaned_data["username"],
@@ -204,3 +229,76 @@ def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("home")
     status = locked_status or (400 if form.errors else 200)
     return render(request, "accounts/account_delete.html", {"form": form}, status=status)
+
+
+# --- Password reset by email: Django's token views, our templates ----------------------------
+class PasswordReset(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The same throttle as registration: a reset mails a stranger's inbox.
+        if not (hit := throttle_hit(request, "register")).allowed:
+            return throttled_page(request, hit)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetSent(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever knew the old password is logged out everywhere, API tokens included.
+        services.session_revoke_all(user=form.user, reason=LoginSession.RevokeReason.PASSWORD)
+        return response
+
+
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# --- Sessions: every browser and API login, with revoke and "log out everywhere" -------------
+@login_required
+@require_http_methods(["GET"])
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    current = services.browser_session_current_id(request)
+    rows = [
+        {
+            "session": session,
+            "device": device_label(session.user_agent),
+            "is_current": session.pk == current,
+        }
+        for session in selectors.session_list_active(user=request.user)
+    ]
+    return render(request, "accounts/sessions.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def session_revoke(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    is_current = session_id == services.browser_session_current_id(request)
+    try:
+        services.session_revoke(user=request.user, session_id=session_id)
+    except SessionNotFound as error:
+        raise Http404(error.message) from error
+    if is_current:  # its Django session is gone: this browser is logged out
+        logout(request)
+        return redirect("accounts:login")
+    messages.success(request, "The session was ended.")
+    return redirect("accounts:sessions")
+
+
+@login_required
+@require_POST
+def sessions_revoke_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    services.session_revoke_all(user=request.user)
+    logout(request)
+    messages.info(request, "You are logged out everywhere, this browser included.")
+    return redirect("accounts:login")

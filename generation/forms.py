@@ -26,7 +26,10 @@ class GenerateForm(forms.Form):
     file = forms.FileField(
         label="Photo",
         help_text=lazy(_file_help_text, str)(),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        # capture="user": phones offer the front camera (a selfie) next to the gallery.
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "user"}
+        ),
     )
     direction = forms.ChoiceField(
         choices=Direction.choices, initial=Direction.ADULT_TO_CHILD, widget=forms.RadioSelect

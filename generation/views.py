@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttles import throttle_hit
-from generation import archives, selectors, services, uploads
+from generation import archives, limits, selectors, services, uploads
 from generation.errors import FAILURE_ADVICE, FaceNotUsable
 from generation.estimate import estimate_faces
 from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
@@ -43,13 +43,23 @@ def _status_payload(generation: Generation) -> dict[str, Any]:
     return {
         **selectors.generation_progress(generation),
         "url": reverse("generation:detail", args=[generation.pk]),
+        "cancel_url": reverse("generation:cancel", args=[generation.pk]),
+    }
+
+
+def _generator_context(form: GenerateForm) -> dict[str, Any]:
+    # The page checks a photo's size before uploading it, against the server's one limit.
+    return {
+        "form": form,
+        "max_upload_bytes": limits.max_upload_bytes(),
+        "max_upload_text": limits.upload_size_text(),
     }
 
 
 @login_required
 def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "generation/generator.html", {"form": GenerateForm()})
+        return render(request, "generation/generator.html", _generator_context(GenerateForm()))
     status = 400
     form = GenerateForm(request.POST, request.FILES)
     try:
@@ -57,7 +67,10 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not form.is_valid():
             if "file" in form.errors and not request.FILES.get("file"):
                 raise uploads.FileMissing()
-            raise services.InvalidGenerationParameters(fields=form.errors.get_json_data())
+            # {field: [message, ...]} as in the API, so the page can mark each field.
+            raise services.InvalidGenerationParameters(
+                fields={field: list(errors) for field, errors in form.errors.items()}
+            )
         data = form.cleaned_data
         generation, _ = services.generation_create(
             owner=request.user,
@@ -79,7 +92,7 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
             pass  # the form shows its own field errors
         else:
             form.add_error(None, error.message)
-        return render(request, "generation/generator.html", {"form": form}, status=status)
+        return render(request, "generation/generator.html", _generator_context(form), status=status)
     try:
         generation.refresh_from_db()
     except Generation.DoesNotExist as error:  # deleted meanwhile, from another tab

@@ -70,3 +70,12 @@ def test_deleting_in_the_admin_removes_rows_and_files(
 
     assert not Generation.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_the_list_shows_processing_seconds_rounded(admin_client, user, astronaut_jpeg):
+    generation = job(user, astronaut_jpeg)
+    Generation.objects.filter(pk=generation.pk).update(processing_seconds=1.4898304610001105)
+
+    html = admin_client.get(reverse("admin:generation_generation_changelist")).content.decode()
+
+    assert ">1.5<" in html and "1.48983" not in html

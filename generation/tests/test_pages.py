@@ -307,3 +307,99 @@ def test_usage_by_day_fills_days_without_jobs(user, astronaut_jpeg):
 
     assert len(usage) == 7
     assert [item.count for item in usage] == [0, 0, 0, 0, 1, 0, 0]
+
+
+def _failed(user, astronaut_jpeg) -> Generation:
+    generation = queued(user, astronaut_jpeg)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.FAILED,
+        error_code="no_face_detected",
+        error_message="We couldn't find a face in this photo.",
+    )
+    return generation
+
+
+def test_a_failed_job_offers_a_new_photo_but_not_new_variants(auth_client, user, astronaut_jpeg):
+    generation = _failed(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:detail", args=[generation.pk])).content.decode()
+
+    assert "Try another photo" in page
+    assert "New variants" not in page and "Same seed again" not in page
+
+
+def test_history_shows_the_human_message_not_the_code(auth_client, user, astronaut_jpeg):
+    _failed(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:history")).content.decode()
+
+    assert "We couldn&#x27;t find a face in this photo." in page
+    assert "no_face_detected" not in page
+
+
+def test_history_filters_have_labels(auth_client, user, astronaut_jpeg):
+    queued(user, astronaut_jpeg)
+
+    page = auth_client.get(reverse("generation:history")).content.decode()
+
+    assert '<label for="id_direction"' in page and '<label for="id_status"' in page
+
+
+def test_result_pages_have_titles_of_their_own(auth_client, user, astronaut_jpeg):
+    first = queued(user, astronaut_jpeg)
+    second = queued(user, astronaut_jpeg)
+    Generation.objects.filter(pk=second.pk).update(
+        created_at=first.created_at + timedelta(seconds=5)
+    )
+
+    def title(generation: Generation) -> str:
+        page = auth_client.get(reverse("generation:detail", args=[generation.pk])).content.decode()
+        return page.split("<title>")[1].split("</title>")[0]
+
+    assert title(first) != title(second)
+    assert title(first).startswith("Adult → child")
+
+
+def test_a_scripted_post_with_bad_settings_names_each_field(auth_client, astronaut_jpeg):
+    response = form_post(
+        auth_client, astronaut_jpeg, headers={"Accept": "application/json"}, variants=9, seed=-5
+    )
+
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert set(fields) == {"variants", "seed"}
+    assert all(isinstance(message, str) for messages in fields.values() for message in messages)
+
+
+def test_the_generator_knows_the_upload_limit_and_offers_cancel(auth_client, settings):
+    settings.LIGHTSB_MAX_UPLOAD_BYTES = 3 * 1024 * 1024
+
+    page = auth_client.get(reverse("generation:generator")).content.decode()
+
+    assert f'data-max-upload-bytes="{3 * 1024 * 1024}"' in page
+    assert 'data-max-upload-text="3 MB"' in page
+    assert 'id="cancel-button"' in page
+
+
+def test_progress_tells_the_page_where_to_cancel(auth_client, user, astronaut_jpeg):
+    generation = queued(user, astronaut_jpeg)
+
+    progress = auth_client.get(reverse("generation:progress", args=[generation.pk])).json()
+
+    assert progress["cancel_url"] == reverse("generation:cancel", args=[generation.pk])
+
+
+def test_the_generator_puts_photo_and_generate_first_and_folds_the_rest(auth_client):
+    page = auth_client.get(reverse("generation:generator")).content.decode()
+
+    assert 'capture="user"' in page
+    assert page.index('name="file"') < page.index('id="generate-button"')
+    assert page.index('id="generate-button"') < page.index('<details class="advanced">')
+    assert page.index('<details class="advanced">') < page.index('name="variants"')
+    assert page.index('name="journey"') < page.index("</details>")
+
+
+def test_the_advanced_settings_open_when_one_of_them_is_wrong(auth_client, astronaut_jpeg):
+    page = form_post(auth_client, astronaut_jpeg, variants=20).content.decode()
+
+    assert '<details class="advanced" open>' in page

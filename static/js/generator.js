@@ -28,8 +28,27 @@
     bar.textContent = job.percent + " %";
   }
 
+  // When a job finishes the page loads its result; focus then goes to the result's heading,
+  // so a screen reader says what happened instead of starting again at the top of the page.
+  var FOCUS_FLAG = "lightsb-focus-result";
+  function focusResultAfterLoad() {
+    try { window.sessionStorage.setItem(FOCUS_FLAG, "1"); } catch (error) { /* storage off */ }
+  }
+  function focusResultIfAsked() {
+    var asked = false;
+    try {
+      asked = window.sessionStorage.getItem(FOCUS_FLAG) === "1";
+      window.sessionStorage.removeItem(FOCUS_FLAG);
+    } catch (error) { return; }
+    var heading = document.querySelector("main h1");
+    if (asked && heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  }
+
   // Polls url until the job finishes; calls done(job) once.
-  function pollUntilFinished(url, label, bar, done) {
+  function pollUntilFinished(url, label, bar, done, onUpdate) {
     var stopped = false;
     function tick() {
       if (stopped) { return; }
@@ -38,6 +57,7 @@
         .then(function (job) {
           if (stopped) { return; }
           showProgress(label, bar, job);
+          if (job && job.cancel_url && onUpdate) { onUpdate(job); }
           if (job && job.finished) { stopped = true; done(job); return; }
           window.setTimeout(tick, POLL_MS);
         })
@@ -86,6 +106,7 @@
       notice = null;
       showHint();
       if (!window.fetch || !window.FormData || !form.dataset.estimateUrl) { return; }
+      if (tooLarge(file)) { return; }  // the server would refuse it: say so once, on Generate
       var body = new FormData();
       body.append("file", file);
       var token = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -139,12 +160,72 @@
       button.disabled = false;
     }
 
+    // Marks each field the server refused, as the page without JavaScript does.
+    function clearFieldErrors() {
+      form.querySelectorAll(".js-field-error").forEach(function (list) { list.remove(); });
+      form.querySelectorAll("[aria-invalid=true]").forEach(function (field) {
+        field.removeAttribute("aria-invalid");
+        var row = field.closest(".form-row");
+        if (row) { row.classList.remove("has-error"); }
+      });
+    }
+
+    function showFieldErrors(fields) {
+      var first = null;
+      Object.keys(fields || {}).forEach(function (name) {
+        var field = form.querySelector("[name='" + name + "']");
+        var row = field && field.closest(".form-row");
+        if (!row) { return; }
+        var list = document.createElement("ul");
+        list.className = "errorlist js-field-error";
+        list.id = "js-error-" + name;
+        [].concat(fields[name]).forEach(function (error) {
+          var item = document.createElement("li");
+          item.textContent = typeof error === "string" ? error : error.message;
+          list.appendChild(item);
+        });
+        row.classList.add("has-error");
+        row.appendChild(list);
+        var folded = row.closest("details");
+        if (folded) { folded.open = true; }
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", list.id);
+        first = first || field;
+      });
+      if (first) { first.focus(); }
+    }
+
+    function tooLarge(file) {
+      var limit = parseInt(form.dataset.maxUploadBytes, 10);
+      return limit > 0 && file.size > limit;
+    }
+
+    input.addEventListener("change", function () {
+      errorBox.hidden = true;
+      if (input.files && input.files.length && tooLarge(input.files[0])) {
+        fail("The file is larger than " + form.dataset.maxUploadText + ". Choose a smaller photo.");
+      }
+    });
+
+    var cancelCurrent = null;
+    var cancelButton = $("cancel-button");
+    if (cancelButton) {
+      cancelButton.addEventListener("click", function () { if (cancelCurrent) { cancelCurrent(); } });
+    }
+
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.FormData) { return; } // plain form post
       event.preventDefault();
       errorBox.hidden = true;
+      clearFieldErrors();
       if (!input.files || !input.files.length) { fail("Choose a photo to upload (JPEG, PNG or WEBP)."); return; }
+      if (tooLarge(input.files[0])) {
+        fail("The file is larger than " + form.dataset.maxUploadText + ". Choose a smaller photo.");
+        return;
+      }
       var key = newKey();
+      var aborter = window.AbortController ? new AbortController() : null;
+      var lastJob = null;
       button.disabled = true;
       panel.hidden = false;
       label.textContent = "Uploading…";
@@ -152,21 +233,51 @@
       // While the post runs (it may run the whole job), follow the job by its key.
       var stop = pollUntilFinished(
         form.dataset.progressUrl + "?key=" + encodeURIComponent(key), label, bar,
-        function (job) { window.location.assign(job.url); }
+        function (job) { focusResultAfterLoad(); window.location.assign(job.url); },
+        function (job) { lastJob = job; }
       );
+      cancelCurrent = function () {
+        stop();
+        if (aborter) { aborter.abort(); }
+        cancelCurrent = null;
+        // A job the server already started is stopped there too (its page says so).
+        if (lastJob && lastJob.cancel_url) {
+          var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+          fetch(lastJob.cancel_url, {
+            method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": token }
+          }).finally(function () { window.location.assign(lastJob.url); });
+          return;
+        }
+        fail("Canceled. Nothing was generated.");
+      };
       fetch(form.action || window.location.href, {
         method: "POST",
+        signal: aborter ? aborter.signal : undefined,
         body: new FormData(form),
         credentials: "same-origin",
         headers: { Accept: "application/json", "Idempotency-Key": key }
       }).then(function (response) {
-        return response.json().then(function (body) { return { ok: response.ok, body: body }; },
-          function () { return { ok: false, body: { message: "The server could not process the upload (" + response.status + ")." } }; });
+        return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; },
+          function () { return { ok: false, status: response.status, body: { message: "The server could not process the upload (" + response.status + ")." } }; });
       }).then(function (result) {
-        if (!result.ok) { stop(); fail(result.body.message || "Something went wrong."); return; }
-        if (result.body.finished) { stop(); window.location.assign(result.body.url); }
+        if (!result.ok) {
+          stop();
+          cancelCurrent = null;
+          if (result.status === 413) {
+            result.body.message = "The file is larger than " + form.dataset.maxUploadText + ". Choose a smaller photo.";
+          }
+          fail(result.body.message || "Something went wrong.");
+          showFieldErrors(result.body.fields);
+          return;
+        }
+        lastJob = result.body;
+        if (result.body.finished) { stop(); focusResultAfterLoad(); window.location.assign(result.body.url); }
         // Otherwise the job is queued: the poller takes it from here.
-      }).catch(function () { stop(); fail("The upload failed. Check your connection and try again."); });
+      }).catch(function (error) {
+        stop();
+        if (error && error.name === "AbortError") { return; }  // Cancel said so already
+        fail("The upload failed. Check your connection and try again.");
+      });
     });
   }
 
@@ -174,7 +285,7 @@
     var box = $("job-progress");
     if (box) {
       pollUntilFinished(box.dataset.progressUrl, $("progress-label"), $("progress-bar"),
-        function () { window.location.reload(); });
+        function () { focusResultAfterLoad(); window.location.reload(); });
     }
     var compare = $("compare");
     var slider = $("compare-slider");
@@ -206,5 +317,6 @@
 
   setupGenerator();
   setupDetail();
+  focusResultIfAsked();
   setupConfirmations();
 })();

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.http import FileResponse, HttpRequest
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -42,10 +41,10 @@ from generation.limits import (
 )
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
+from generation.services.sharing import MAX_SHARE_DAYS
 from integrations import scopes
 from integrations import services as integrations_services
 from integrations.models import ApiKey
-from generation.services.sharing import MAX_SHARE_DAYS
 from lightsb_site.auth import api_user
 
 ErrorSerializer = inline_serializer(

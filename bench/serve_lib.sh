@@ -15,6 +15,7 @@ serve_env() {
   export DATABASE_URL="${DATABASE_URL-postgres://postgres@127.0.0.1:5432/h_quality}"
   export DJANGO_DEBUG=false
   export SECRET_KEY="bench-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  export MEDIA_MASTER_KEY="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')"
   export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
   export DJANGO_SECURE_SSL_REDIRECT=false  # plain HTTP on loopback; TLS ends at the proxy
   export TASKS_BACKEND=database

@@ -12,6 +12,7 @@ import hashlib
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,21 +32,25 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 TESTING = env_bool("LIGHTSB_TESTING", "pytest" in sys.modules)
 
 
-def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY")
-    if key:
-        return key
-    # Embedded default: generate once, keep it next to the SQLite file, never in git.
-    path = VAR_DIR / "secret_key"
+def _var_file_secret(name: str, make: Callable[[], str]) -> str:
+    """A secret generated once and kept in VAR_DIR (next to the SQLite file, never in git)."""
+    path = VAR_DIR / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(64)
+        value = make()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(key)
+            handle.write(value)
+        return value
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY")
+    if key:
         return key
+    return _var_file_secret("secret_key", lambda: secrets.token_urlsafe(64))
 
 
 SECRET_KEY = _secret_key()
@@ -69,8 +74,20 @@ def _media_master_keys() -> list[bytes]:
         keys = [decode(current)]
     elif DEBUG or TESTING:
         keys = [hashlib.sha256(b"lightsb-media-master-key:" + SECRET_KEY.encode()).digest()]
-    else:
+    elif os.environ.get("SECRET_KEY") or os.environ.get("DJANGO_SECRET_KEY"):
+        # A configured deployment: its machines must share one master key from the environment.
         raise ImproperlyConfigured("MEDIA_MASTER_KEY is required when DEBUG is off")
+    else:
+        # The one-machine setup of `make run` (secret key kept in VAR_DIR): a master key made
+        # once beside it, so the service starts with no configuration.
+        keys = [
+            decode(
+                _var_file_secret(
+                    "media_master_key",
+                    lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+                )
+            )
+        ]
     previous = os.environ.get("MEDIA_MASTER_KEY_PREVIOUS", "")
     keys.extend(decode(value) for value in previous.split(",") if value.strip())
     return keys

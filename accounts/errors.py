@@ -28,6 +28,10 @@ class InvalidCredentials(DomainError):
         super().__init__(f"{self.message} {sentence}", attempts_left=attempts_left)
 
 
+def _seconds(count: int) -> str:
+    return f"{count} second" if count == 1 else f"{count} seconds"
+
+
 class LoginSlowedDown(DomainError):
     """Many failures on one account from several addresses: wait before trying again."""
 
@@ -35,10 +39,9 @@ class LoginSlowedDown(DomainError):
     status = 429
 
     def __init__(self, *, retry_after: int):
-        unit = "second" if retry_after == 1 else "seconds"
         super().__init__(
             "There were many failed log-ins for this account. "
-            f"Wait {retry_after} {unit} before trying again.",
+            f"Wait {_seconds(retry_after)} before trying again.",
             retry_after=retry_after,
         )
         self.retry_after = retry_after
@@ -144,10 +147,9 @@ class HashingBusy(DomainError):
     status = 503
 
     def __init__(self, *, retry_after: int):
-        unit = "second" if retry_after == 1 else "seconds"
         super().__init__(
             "Many people are signing in right now. "
-            f"Try again in {retry_after} {unit}; nothing was changed.",
+            f"Try again in {_seconds(retry_after)}; nothing was changed.",
             retry_after=retry_after,
         )
         self.retry_after = retry_after

@@ -68,6 +68,12 @@ class GenerateForm(forms.Form):
     journey = forms.BooleanField(
         required=False, label="Also show the journey (frames from the photo to the result)"
     )
+    remember = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Remember these settings for next time",
+        help_text="Reset them from your profile page.",
+    )
 
 
 class HistoryFilterForm(forms.Form):

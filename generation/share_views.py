@@ -10,13 +10,19 @@ from django.views.decorators.http import require_GET
 from generation import services
 from generation.responses import image_response
 from generation.selectors import StoredImage
-from lightsb_site.rate_limit import configured_rate, rate_hit, rate_limit_headers
+from lightsb_site.rate_limit import (
+    configured_rate,
+    rate_hit,
+    rate_limit_headers,
+    rate_limit_remember,
+)
 
 
 def _throttled(request: HttpRequest) -> HttpResponse | None:
     hit = rate_hit(
         scope="share", ident=request.META.get("REMOTE_ADDR") or "", rate=configured_rate("share")
     )
+    rate_limit_remember(request, hit)  # allowed answers carry the RateLimit fields too
     if hit.allowed:
         return None
     response = HttpResponse("Too many requests.", status=429, content_type="text/plain")

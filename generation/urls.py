@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.generator, name="generator"),
     path("progress", views.progress_by_key, name="progress-by-key"),
     path("estimate", views.estimate, name="estimate"),
+    path("preferences/reset/", views.preferences_reset, name="preferences-reset"),
     path("history/", views.history, name="history"),
     path("history/delete-all/", views.delete_all, name="delete-all"),
     path("history/export.zip", views.export, name="export"),

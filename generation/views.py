@@ -59,7 +59,9 @@ def _generator_context(form: GenerateForm) -> dict[str, Any]:
 @login_required
 def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "generation/generator.html", _generator_context(GenerateForm()))
+        # The page starts from the person's remembered settings (the defaults otherwise).
+        form = GenerateForm(initial=selectors.preferences_form_initial(user=request.user))
+        return render(request, "generation/generator.html", _generator_context(form))
     status = 400
     form = GenerateForm(request.POST, request.FILES)
     try:
@@ -93,6 +95,15 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             form.add_error(None, error.message)
         return render(request, "generation/generator.html", _generator_context(form), status=status)
+    if data["remember"]:
+        services.preferences_save(
+            user=request.user,
+            direction=generation.direction,
+            variants=generation.variants,
+            strength=generation.strength,
+            variation=generation.variation,
+            journey_frames=generation.journey_frames,
+        )
     try:
         generation.refresh_from_db()
     except Generation.DoesNotExist as error:  # deleted meanwhile, from another tab
@@ -100,6 +111,16 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(_status_payload(generation), status=201)
     return redirect("generation:detail", pk=generation.pk)
+
+
+@login_required
+@require_POST
+def preferences_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if services.preferences_reset(user=request.user):
+        messages.success(request, "The generator starts from the default settings again.")
+    else:
+        messages.info(request, "The generator already starts from the default settings.")
+    return redirect("accounts:profile")
 
 
 @login_required

@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -59,6 +60,20 @@ class ApiKeyInputSerializer(serializers.Serializer):
     )
 
 
+EXAMPLE_KEY = {
+    "id": "9d2f6a41-0c7e-4b35-8f12-6e4a3b9c7d50",
+    "name": "my script",
+    "prefix": "a1b2c3d4e5f6",
+    "scopes": ["generate", "read"],
+    "daily_limit": 50,
+    "created_at": "2026-12-01T09:00:00Z",
+    "last_used_at": "2026-12-01T09:30:00Z",
+    "revoked_at": None,
+}
+KEY_EXAMPLE = OpenApiExample("A key in use", value=EXAMPLE_KEY, response_only=True)
+
+
+@extend_schema_serializer(examples=[KEY_EXAMPLE])
 class ApiKeyOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -99,7 +114,17 @@ class ApiKeyListApi(APIView):
                 "A read and generate key",
                 value={"name": "my script", "scopes": ["generate", "read"], "daily_limit": 50},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Made; the key is shown this once",
+                value={
+                    **EXAMPLE_KEY,
+                    "last_used_at": None,
+                    "key": "lsb_a1b2c3d4e5f6.Xq7yZ0rTn3bV9wL2kP5sD8fG1hJ4mC6vB0nA3eR7tY",
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
         ],
         tags=["integrations"],
     )

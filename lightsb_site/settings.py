@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "lightsb_site.metrics.RequestMetricsMiddleware",
     # A database outage answers 503 (JSON under /api/), not 500; see db_unavailable.py.
     "lightsb_site.db_unavailable.DatabaseUnavailableMiddleware",
+    # RateLimit-* on every answer a throttle or quota counted; Retry-After on every 429/503.
+    "lightsb_site.rate_limit_middleware.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (Django 5.2 has none built in) and Permissions-Policy.
     "lightsb_site.csp.ContentSecurityPolicyMiddleware",

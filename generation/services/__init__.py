@@ -4,6 +4,7 @@
 - ``run``: claim a job (fencing token), drive the engine under a lease, save its results.
 - ``lifecycle``: :func:`~generation.services.lifecycle.finish` (the one terminal transition),
   cancel, reap stale jobs, delete, purge.
+- ``sharing``: public share links; ``preferences``: the generator's remembered settings.
 
 Views (HTML and API), admin actions, commands and the background task call these; the rules
 live here once. Imports flow one way: views → services → tasks, and the task imports
@@ -33,6 +34,7 @@ from generation.services.lifecycle import (
     generation_reap_stale,
     generations_delete,
 )
+from generation.services.preferences import preferences_reset, preferences_save
 from generation.services.run import (
     default_worker_id,
     generation_claim,
@@ -70,6 +72,8 @@ __all__ = [
     "generation_run",
     "generation_validate_parameters",
     "generations_delete",
+    "preferences_reset",
+    "preferences_save",
     "share_link_create",
     "share_link_get_active",
     "share_link_list",

@@ -85,6 +85,17 @@ def test_a_refused_login_has_retry_after_and_no_requests_left(user, throttle_rat
     assert int(refused["Retry-After"]) == int(refused["RateLimit-Reset"])
 
 
+def test_the_estimate_endpoint_carries_its_limit_even_on_a_bad_request(
+    auth_api_client, throttle_rates
+):
+    throttle_rates(estimate="30/min")
+
+    response = auth_api_client.post("/api/estimate", {}, format="multipart")
+
+    assert response.status_code == 400
+    assert limits(response) == (30, 29, "30;w=60")
+
+
 def test_a_created_job_tells_the_daily_quota_left(auth_api_client, astronaut_jpeg, settings):
     settings.GENERATION_DAILY_LIMIT = 3
 

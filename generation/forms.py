@@ -88,12 +88,16 @@ class RerunForm(forms.Form):
     strength = forms.FloatField(min_value=0.0, max_value=1.0, required=False)
 
 
+# What the result page's Share control offers, as (days, label).
+SHARE_DAYS_OPTIONS = [(days, f"{days} day{'s' if days > 1 else ''}") for days in SHARE_DAYS_CHOICES]
+
+
 class ShareForm(forms.Form):
     """One result page's "Share" control (a variant, how long, with or without the before)."""
 
     variant = forms.IntegerField(min_value=0, max_value=MAX_VARIANTS - 1)
     days = forms.TypedChoiceField(
-        choices=[(days, f"{days} day{'s' if days > 1 else ''}") for days in SHARE_DAYS_CHOICES],
+        choices=SHARE_DAYS_OPTIONS,
         coerce=int,
         initial=DEFAULT_SHARE_DAYS,
     )

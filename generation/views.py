@@ -24,10 +24,17 @@ from accounts.throttles import throttle_hit
 from generation import archives, limits, selectors, services, uploads
 from generation.errors import FAILURE_ADVICE, FaceNotUsable
 from generation.estimate import estimate_faces
-from generation.forms import GenerateForm, HistoryFilterForm, RerunForm, ShareForm
+from generation.forms import (
+    SHARE_DAYS_OPTIONS,
+    GenerateForm,
+    HistoryFilterForm,
+    RerunForm,
+    ShareForm,
+)
 from generation.limits import DEFAULT_JOURNEY_FRAMES, DEFAULT_VARIATION
 from generation.models import Generation, Status
 from generation.responses import image_response, requested_width, zip_response
+from generation.services.sharing import DEFAULT_SHARE_DAYS
 from lightsb_site.api_errors import DomainError
 from lightsb_site.auth import AuthenticatedHttpRequest
 from lightsb_site.rate_limit import rate_limit_headers, throttled_message
@@ -174,8 +181,8 @@ def _share_context(request: AuthenticatedHttpRequest, generation: Generation) ->
                 owner=request.user, generation_id=generation.pk, active_only=True
             )
         ),
-        "share_days": ShareForm.base_fields["days"].choices,  # type: ignore[attr-defined]
-        "default_share_days": ShareForm.base_fields["days"].initial,
+        "share_days": SHARE_DAYS_OPTIONS,
+        "default_share_days": DEFAULT_SHARE_DAYS,
     }
 
 

@@ -40,7 +40,9 @@ def test_the_owner_makes_a_link_that_is_shown_once_and_opens_for_anyone(
     assert "Variant 2 with the before photo" in html  # in the list of active links
     link = ShareLink.objects.get()
     assert (link.variant_index, link.with_before) == (1, True)
-    assert link.expires_at - timezone.now() == pytest.approx(timedelta(days=1), abs=timedelta(minutes=1))
+    assert link.expires_at - timezone.now() == pytest.approx(
+        timedelta(days=1), abs=timedelta(minutes=1)
+    )
     public = client.get(url[url.index("/s/") :])
     assert public.status_code == 200
     assert "share-new-url" not in auth_client.get(f"/generate/{finished.pk}/").content.decode()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import GeneratorPreferences, User
 from generation import storage
-from generation.models import Generation, ShareLink, Status, stage_label
+from generation.models import Generation, ShareLink, Status, stage_label, web_copy_name
 from lightsb_site.formatting import isoformat_or_none
 from lightsb_site.rate_limit import Hit
 
@@ -60,12 +60,32 @@ class StoredImage:
 FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey", "animation")
 
 
-def generation_image(*, generation: Generation, kind: str, index: int = 0) -> StoredImage:
-    """The stored image of one kind of a job, or 404."""
+def web_copy(image: StoredImage, copies: dict[str, str] | None, width: int | None) -> StoredImage:
+    """The web-sized copy of ``width`` when it is stored, else the full image itself (results
+    stored before copies existed, or pictures too small to have one)."""
+    name = web_copy_name(copies, width) if width else ""
+    if not name:
+        return image
+    stem = image.filename.rsplit(".", 1)[0]
+    return StoredImage(name, f"{stem}-{width}.webp", "image/webp")
+
+
+def generation_image(
+    *, generation: Generation, kind: str, index: int = 0, width: int | None = None
+) -> StoredImage:
+    """The stored image of one kind of a job, or 404.
+
+    ``width`` asks for a web-sized copy (of a composite or the input); without one the full
+    image answers.
+    """
     short_id = str(generation.pk)[:8]
     found: StoredImage | None = None
     if kind == "input":
-        found = StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg")
+        found = web_copy(
+            StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg"),
+            generation.input_web_copies,
+            width,
+        )
     elif kind == "thumbnail" and generation.thumbnail:
         found = StoredImage(generation.thumbnail, f"lightsb-{short_id}-thumb.jpg")
     elif kind == "animation" and generation.journey_animation:
@@ -73,7 +93,7 @@ def generation_image(*, generation: Generation, kind: str, index: int = 0) -> St
             generation.journey_animation, f"lightsb-{short_id}-journey.webp", "image/webp"
         )
     elif kind in ("composite", "crop"):
-        found = _result_image(generation, kind, index, short_id)
+        found = _result_image(generation, kind, index, short_id, width)
     elif kind == "journey":
         found = next(
             (
@@ -89,15 +109,16 @@ def generation_image(*, generation: Generation, kind: str, index: int = 0) -> St
 
 
 def _result_image(
-    generation: Generation, kind: str, index: int, short_id: str
+    generation: Generation, kind: str, index: int, short_id: str, width: int | None
 ) -> StoredImage | None:
     for result in generation.results.all():
         if result.variant_index == index:
             name = result.composite if kind == "composite" else result.crop
             suffix = "" if kind == "composite" else "-face"
-            return StoredImage(
+            image = StoredImage(
                 name, f"lightsb-{short_id}-{generation.direction}-{index}{suffix}.jpg"
             )
+            return web_copy(image, result.web_copies, width) if kind == "composite" else image
     return None
 
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
     path("<uuid:pk>/rerun/", views.rerun, name="rerun"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),
+    path("<uuid:pk>/share/", views.share_create, name="share"),
+    path("<uuid:pk>/share/<uuid:link_id>/revoke/", views.share_revoke, name="share-revoke"),
     path("<uuid:pk>/image/<str:kind>/", views.image, name="image"),
     path("<uuid:pk>/image/<str:kind>/<int:index>/", views.image, name="image"),
 ]

@@ -4,7 +4,9 @@
 - ``run``: claim a job (fencing token), drive the engine under a lease, save its results.
 - ``lifecycle``: :func:`~generation.services.lifecycle.finish` (the one terminal transition),
   cancel, reap stale jobs, delete, purge.
-- ``sharing``: public share links; ``preferences``: the generator's remembered settings.
+- ``sharing``: public, expiring, revocable links to one result; ``preferences``: the
+  generator's remembered settings.
+- ``web_copies``: the WebP copies at display widths that pages show (and their backfill).
 
 Views (HTML and API), admin actions, commands and the background task call these; the rules
 live here once. Imports flow one way: views → services → tasks, and the task imports
@@ -47,6 +49,10 @@ from generation.services.sharing import (
     share_link_list,
     share_link_revoke,
 )
+from generation.services.web_copies import (
+    generation_backfill_web_copies,
+    generation_make_web_copies,
+)
 from generation.tasks import generation_enqueue
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "ReapReport",
     "StorageUnavailable",
     "default_worker_id",
+    "generation_backfill_web_copies",
     "generation_cancel",
     "generation_claim",
     "generation_create",
@@ -66,6 +73,7 @@ __all__ = [
     "generation_delete_all",
     "generation_enqueue",
     "generation_execute",
+    "generation_make_web_copies",
     "generation_purge_expired",
     "generation_reap_stale",
     "generation_rerun",

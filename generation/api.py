@@ -42,7 +42,7 @@ from generation.limits import (
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
 from generation.services.sharing import MAX_SHARE_DAYS
-from integrations import scopes
+from integrations import scopes, webhooks
 from integrations import services as integrations_services
 from integrations.models import ApiKey
 from lightsb_site.auth import api_user
@@ -140,6 +140,15 @@ class GenerateInputSerializer(serializers.Serializer):
         help_text=f"Only this face (0 = largest). Leave out for every face (at most {MAX_FACES}).",
     )
     journey = JourneyField(required=False, default=0)
+    webhook = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "An https URL to POST the job's summary to when it ends, signed with your webhook "
+            "secret (make one first). See docs/api-integrators.md."
+        ),
+    )
 
 
 class ResultSerializer(serializers.Serializer):
@@ -357,6 +366,8 @@ class GenerateApi(APIView):
                 raise uploads.FileMissing()
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["webhook"]:  # before any lock: it resolves the host name
+            webhooks.webhook_url_check(owner=api_user(request), url=data["webhook"])
         with transaction.atomic():
             key = request.auth if isinstance(request.auth, ApiKey) else None
             replay = idempotency_key is not None and (
@@ -381,6 +392,12 @@ class GenerateApi(APIView):
             )
             if key is not None and created:  # a replay costs the key nothing
                 integrations_services.api_key_record_use(key=key)
+            if data["webhook"] and created:
+                webhooks.webhook_attach(
+                    generation=generation,
+                    url=data["webhook"],
+                    base_url=request.build_absolute_uri("/"),
+                )
         generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
         body = _serialize(generation, request)
         headers = {"Location": body["url"]}

@@ -383,6 +383,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # JSON bodies are documented as JSON only (the form encodings DRF also parses stay
+    # accepted, undocumented): one content type per body is what generated clients handle
+    # (openapi-python-client emits broken code for a body offered in three encodings).
+    # Uploads declare multipart/form-data themselves.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # One enum for every field that takes a direction (the job's and a hint's suggestion).
     "ENUM_NAME_OVERRIDES": {
         "DirectionEnum": "generation.models.Direction",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -43,7 +44,9 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(plan: list[int] | None = None, then: int = 200) -> Iterator[Receiver]:
+def running_receiver(
+    plan: list[int] | None = None, then: int = 200, tls: ssl.SSLContext | None = None
+) -> Iterator[Receiver]:
     receiver: Receiver | None = None
 
     class Handler(BaseHTTPRequestHandler):
@@ -64,8 +67,12 @@ def running_receiver(plan: list[int] | None = None, then: int = 200) -> Iterator
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls else "http"
     receiver = Receiver(
-        url=f"http://127.0.0.1:{server.server_address[1]}/hooks/lightsb", plan=list(plan or [])
+        url=f"{scheme}://127.0.0.1:{server.server_address[1]}/hooks/lightsb",
+        plan=list(plan or []),
     )
     receiver.then = then
     thread = threading.Thread(target=server.serve_forever, daemon=True)

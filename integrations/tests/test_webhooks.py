@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import json
 import re
+import socket
+import ssl
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -495,3 +497,115 @@ def test_deleting_a_job_or_the_account_removes_its_webhook_rows(user, make_gener
     webhook_secret_rotate(owner=user)
     user.delete()
     assert not WebhookSecret.objects.exists()
+
+
+# --- Single attempts -----------------------------------------------------------------------
+
+
+def pending_delivery(owner, generation, url: str) -> WebhookDelivery:
+    return WebhookDelivery.objects.create(
+        owner=owner, generation=generation, event="generation.finished", url=url, body="{}"
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("queued_only")
+def test_a_refused_connection_is_recorded_and_retried(user, make_generation):
+    webhook_secret_rotate(owner=user)
+    delivery = pending_delivery(
+        user, make_generation(owner=user), f"http://127.0.0.1:{closed_port()}/hook"
+    )
+
+    outcome = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert outcome == DeliveryStatus.PENDING
+    assert (delivery.attempts, delivery.last_status_code) == (1, None)
+    assert delivery.last_error.startswith("ConnectionRefusedError")
+    assert delivery.next_attempt_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("queued_only")
+def test_without_a_signing_secret_the_delivery_fails_at_once(user, make_generation):
+    with running_receiver() as receiver:
+        delivery = pending_delivery(user, make_generation(owner=user), receiver.url)
+
+        outcome = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    assert outcome == DeliveryStatus.FAILED
+    assert receiver.received == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("queued_only")
+def test_an_ended_delivery_is_not_sent_again_by_a_stray_task(user, make_generation):
+    webhook_secret_rotate(owner=user)
+    with running_receiver() as receiver:
+        delivery = pending_delivery(user, make_generation(owner=user), receiver.url)
+        first = webhook_delivery_attempt(delivery_id=delivery.pk)
+        second = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    assert (first, second) == (DeliveryStatus.DELIVERED, DeliveryStatus.DELIVERED)
+    assert len(receiver.received) == 1
+    assert webhook_delivery_attempt(delivery_id=uuid4()) == "gone"
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("queued_only")
+def test_an_https_receiver_with_an_untrusted_certificate_is_not_sent_the_body(
+    user, make_generation, tmp_path
+):
+    webhook_secret_rotate(owner=user)
+    cert_path, key_path = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    with running_receiver(tls=context) as receiver:
+        delivery = pending_delivery(user, make_generation(owner=user), receiver.url)
+
+        outcome = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert receiver.url.startswith("https://127.0.0.1:")
+    assert outcome == DeliveryStatus.PENDING
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    assert receiver.received == []

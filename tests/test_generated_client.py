@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from django.db import connections
 from PIL import Image
 
 from integrations.tests.receiver import running_receiver
@@ -84,12 +85,26 @@ def client_package(live_server, tmp_path):
             del sys.modules[name]
 
 
+@pytest.fixture
+def request_threads_close_their_connections(monkeypatch):
+    """The live server answers each request on a new thread; with persistent connections
+    (DATABASE_CONN_MAX_AGE) those threads would leave sessions open on the test database."""
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+
 def module(package: ModuleType, name: str) -> ModuleType:
     return importlib.import_module(f"{package.__name__}.{name}")
 
 
 def test_the_generated_client_generates_downloads_and_gets_a_signed_webhook(
-    client_package, live_server, settings, media_root, make_user, password, astronaut_jpeg
+    request_threads_close_their_connections,
+    client_package,
+    live_server,
+    settings,
+    media_root,
+    make_user,
+    password,
+    astronaut_jpeg,
 ):
     settings.TASKS = IMMEDIATE
     user = make_user(username="integrator", email="integrator@example.com")

@@ -45,7 +45,7 @@ from generation.limits import (
 from generation.models import Direction, Generation, Status
 from generation.responses import image_response, zip_response
 from generation.services.sharing import MAX_SHARE_DAYS
-from integrations import scopes
+from integrations import scopes, webhooks
 from integrations import selectors as integrations_selectors
 from integrations import services as integrations_services
 from integrations.errors import ApiKeyLimitReached
@@ -240,6 +240,15 @@ class GenerateInputSerializer(serializers.Serializer):
         help_text=f"Only this face (0 = largest). Leave out for every face (at most {MAX_FACES}).",
     )
     journey = JourneyField(required=False, default=0)
+    webhook = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "An https URL to POST the job's summary to when it ends, signed with your webhook "
+            "secret (make one first). See docs/api-integrators.md."
+        ),
+    )
 
 
 class ResultSerializer(serializers.Serializer):
@@ -513,6 +522,8 @@ class GenerateApi(APIView):
                 raise uploads.FileMissing()
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["webhook"]:  # before any lock: it resolves the host name
+            webhooks.webhook_url_check(owner=api_user(request), url=data["webhook"])
         key = request.auth if isinstance(request.auth, ApiKey) else None
         try:
             generation, created = self._create(request, data, key, idempotency_key)
@@ -556,6 +567,12 @@ class GenerateApi(APIView):
             )
             if key is not None and created:  # a replay costs the key nothing
                 integrations_services.api_key_record_use(key=key)
+            if data["webhook"] and created:
+                webhooks.webhook_attach(
+                    generation=generation,
+                    url=data["webhook"],
+                    base_url=request.build_absolute_uri("/"),
+                )
         return generation, created
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from uuid import UUID
 
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from integrations.models import ApiKey, ApiKeyUse
+from integrations.models import ApiKey, ApiKeyUse, WebhookDelivery, WebhookSecret
 from lightsb_site.rate_limit import Hit
 
 KEY_WINDOW = timedelta(days=1)
@@ -37,3 +38,17 @@ def api_key_daily_quota(*, key: ApiKey, allowed: bool = True) -> Hit | None:
         window_seconds=window,
         reset_seconds=max(1, math.ceil(reset)),
     )
+
+
+def webhook_deliveries_of(
+    *, owner: User, generation_id: UUID | None = None
+) -> QuerySet[WebhookDelivery]:
+    """The owner's deliveries, newest first (only of one job when ``generation_id``)."""
+    deliveries = WebhookDelivery.objects.filter(owner=owner)
+    if generation_id is not None:
+        deliveries = deliveries.filter(generation_id=generation_id)
+    return deliveries.order_by("-created_at")
+
+
+def webhook_secret_of(*, owner: User) -> WebhookSecret | None:
+    return WebhookSecret.objects.filter(owner=owner).first()

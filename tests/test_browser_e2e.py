@@ -10,150 +10,15 @@ installed (`apt-get install chromium`; .ci/run does it).
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import os
-import shutil
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from generation.models import Generation, Status
-from tests.support import IMMEDIATE
+from tests.browser import BROWSER_SUITE, PASSWORD, Tab, drop_file, jpeg, log_in
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-PASSWORD = "correct-horse-battery-42"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium"]
-    candidates += [shutil.which(name) or "" for name in ("chromium", "chromium-browser")]
-    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
-
-
-CHROMIUM = find_chromium()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="browser tests SKIPPED: no Chromium found (apt-get install chromium, or set "
-        "CHROMIUM_PATH)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread while the browser is open;
-    # Django's ORM refuses to run beside one unless told it is safe (it is: nothing here is
-    # async, the loop only drives the browser).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            instance = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield instance
-            instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def app(browser, live_server, settings, media_root):
-    """The live server with jobs run at once and private media."""
-    settings.TASKS = IMMEDIATE
-    ARTIFACTS.mkdir(exist_ok=True)
-    return live_server
-
-
-class Tab:
-    """A page plus the console errors it logged (a CSP violation shows up there)."""
-
-    def __init__(self, browser, base_url: str, *, javascript: bool = True):
-        self.context = browser.new_context(
-            base_url=base_url,
-            java_script_enabled=javascript,
-            accept_downloads=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        self.context.set_default_timeout(20_000)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on(
-            "console", lambda message: message.type == "error" and self.errors.append(message.text)
-        )
-        self.page.on(
-            "response",
-            lambda response: (
-                response.status >= 500 and self.errors.append(f"{response.status} {response.url}")
-            ),
-        )
-        self.page.on("dialog", lambda dialog: dialog.accept())  # "Delete this generation?"
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser, app):
-    opened = Tab(browser, app.url)
-    yield opened
-    opened.close()
-    assert opened.errors == [], opened.errors  # no CSP violation, no script error
-
-
-def jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def log_in(page, identifier: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=identifier]", identifier)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/accounts/profile/")
-
-
-def drop_file(page, data: bytes, name: str) -> None:
-    """Drop a file on the drop zone the way a browser does: a DataTransfer on drag events."""
-    page.wait_for_selector("html.has-js")  # generator.js (deferred) has set up the drop zone
-    page.evaluate(
-        """([payload, name]) => {
-            const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
-            const zone = document.getElementById("dropzone");
-            for (const type of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(
-                    new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true })
-                );
-            }
-        }""",
-        [base64.b64encode(data).decode(), name],
-    )
+pytestmark = BROWSER_SUITE
 
 
 def record_progress(page) -> None:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from generation.models import Generation, Status
 from tests.browser import BROWSER_SUITE, PASSWORD, Tab, drop_file, jpeg, log_in
+from tests.support import IMMEDIATE
 
 pytestmark = BROWSER_SUITE
 

@@ -278,7 +278,7 @@ class WebhookRedeliverApi(APIView):
 
     @extend_schema(
         operation_id="webhook_delivery_redeliver",
-        summary="Send an ended delivery again (same id and body, new attempts)",
+        summary="Send a delivery again (same id and body, new attempts): ended or long overdue",
         request=None,
         responses={202: WebhookDeliverySerializer, **_errors(401, 403, 404, 409)},
         tags=["integrations"],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from integrations.scopes import ALL_SCOPES
 
@@ -86,6 +88,10 @@ class GenerationWebhook(models.Model):
         return f"webhook of {self.generation_id}"
 
 
+# A pending delivery whose next attempt is this late was lost (see can_be_sent_again).
+OVERDUE_AFTER = timedelta(minutes=2)
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"
@@ -123,3 +129,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} of {self.generation_id} ({self.status})"
+
+    @property
+    def can_be_sent_again(self) -> bool:
+        """Ended, or pending with its next attempt long overdue (the process that was to make
+        it stopped: the embedded backend keeps attempts on threads)."""
+        if self.status != DeliveryStatus.PENDING:
+            return True
+        return (
+            self.next_attempt_at is not None
+            and self.next_attempt_at < timezone.now() - OVERDUE_AFTER
+        )

@@ -301,14 +301,15 @@ def webhook_delivery_attempt(*, delivery_id: uuid.UUID) -> str:
 
 
 def webhook_redeliver(*, owner: User, delivery_id: uuid.UUID) -> WebhookDelivery:
-    """Send an ended delivery again (same id and body, a fresh round of attempts)."""
+    """Send a delivery again (same id and body, a fresh round of attempts): an ended one, or a
+    pending one whose next attempt is long overdue (lost with its process)."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update().filter(owner=owner, pk=delivery_id).first()
         )
         if delivery is None:
             raise Http404
-        if delivery.status == DeliveryStatus.PENDING:
+        if not delivery.can_be_sent_again:
             raise WebhookDeliveryNotRedeliverable()
         delivery.status = DeliveryStatus.PENDING
         delivery.attempts = 0

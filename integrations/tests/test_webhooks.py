@@ -609,3 +609,27 @@ def test_an_https_receiver_with_an_untrusted_certificate_is_not_sent_the_body(
     assert outcome == DeliveryStatus.PENDING
     assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
     assert receiver.received == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("queued_only")
+def test_a_pending_delivery_long_overdue_can_be_sent_again(user, make_generation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    delivery = pending_delivery(user, make_generation(owner=user), "https://x.example/")
+    _, raw_key = api_key_create(owner=user, name="k", scopes=["generate"])
+    client = key_client(raw_key)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    refused = client.post(f"/api/webhooks/deliveries/{delivery.pk}/redeliver")
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=3), attempts=2
+    )
+
+    accepted = client.post(f"/api/webhooks/deliveries/{delivery.pk}/redeliver")
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "webhook_delivery_pending"
+    assert accepted.status_code == 202
+    assert accepted.json()["attempts"] == 0

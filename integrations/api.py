@@ -160,6 +160,26 @@ class ApiKeyDetailApi(APIView):
 
 # --- Webhooks ---------------------------------------------------------------------------------
 
+EXAMPLE_SECRET = {
+    "configured": True,
+    "prefix": "whsec_3f9a",
+    "created_at": "2026-12-01T09:05:00Z",
+}
+EXAMPLE_DELIVERY = {
+    "id": "0b7c2e55-9a41-4f0e-8d6b-1c2a3b4c5d6e",
+    "generation_id": "5b7d3c1e-2f4a-4c6b-8e9d-0a1b2c3d4e5f",
+    "event": "generation.finished",
+    "url": "https://hooks.example.com/lightsb",
+    "status": "delivered",
+    "attempts": 3,
+    "last_status_code": 200,
+    "last_error": "",
+    "created_at": "2026-12-01T09:30:06Z",
+    "last_attempt_at": "2026-12-01T09:30:46Z",
+    "next_attempt_at": None,
+    "delivered_at": "2026-12-01T09:30:46Z",
+}
+
 
 class WebhookSecretOutputSerializer(serializers.Serializer):
     configured = serializers.BooleanField()
@@ -190,6 +210,9 @@ class WebhookSecretApi(APIView):
         operation_id="webhook_secret_retrieve",
         summary="Whether you have a webhook signing secret (never the secret itself)",
         responses={200: WebhookSecretOutputSerializer, **_errors(401, 403)},
+        examples=[
+            OpenApiExample("A secret is set", value=EXAMPLE_SECRET, response_only=True),
+        ],
         tags=["integrations"],
     )
     def get(self, request: Request) -> Response:
@@ -200,6 +223,14 @@ class WebhookSecretApi(APIView):
         summary="Create or replace your webhook signing secret; it is in the answer, once",
         request=None,
         responses={201: WebhookSecretCreatedSerializer, **_errors(401, 403)},
+        examples=[
+            OpenApiExample(
+                "The new secret, shown once",
+                value={**EXAMPLE_SECRET, "secret": "whsec_3f9a0c1d5e7b2a4f6c8e0d1b3a5c7e9f"},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
         tags=["integrations"],
     )
     def post(self, request: Request) -> Response:
@@ -257,6 +288,13 @@ class WebhookDeliveryListApi(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
         responses={200: PaginatedWebhookDeliverySerializer, **_errors(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "One delivery, accepted at the third attempt",
+                value={"count": 1, "next": None, "previous": None, "results": [EXAMPLE_DELIVERY]},
+                response_only=True,
+            ),
+        ],
         tags=["integrations"],
     )
     def get(self, request: Request) -> Response:
@@ -281,6 +319,20 @@ class WebhookRedeliverApi(APIView):
         summary="Send a delivery again (same id and body, new attempts): ended or long overdue",
         request=None,
         responses={202: WebhookDeliverySerializer, **_errors(401, 403, 404, 409)},
+        examples=[
+            OpenApiExample(
+                "Queued again",
+                value={
+                    **EXAMPLE_DELIVERY,
+                    "status": "pending",
+                    "attempts": 0,
+                    "delivered_at": None,
+                    "next_attempt_at": "2026-12-01T10:00:00Z",
+                },
+                response_only=True,
+                status_codes=["202"],
+            ),
+        ],
         tags=["integrations"],
     )
     def post(self, request: Request, pk: UUID) -> Response:

@@ -167,6 +167,11 @@ def image(
     if kind not in selectors.FILE_KINDS:
         raise Http404("No such image.")
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    if kind == "gif":
+        try:
+            services.generation_journey_gif(generation=generation)
+        except services.StorageUnavailable as error:
+            return HttpResponse(error.message, status=error.status, content_type="text/plain")
     stored = selectors.generation_image(generation=generation, kind=kind, index=index)
     return image_response(
         stored,

@@ -33,6 +33,7 @@ from generation.services.lifecycle import (
     generation_reap_stale,
     generations_delete,
 )
+from generation.services.media import generation_journey_gif
 from generation.services.run import (
     default_worker_id,
     generation_claim,
@@ -64,6 +65,7 @@ __all__ = [
     "generation_delete_all",
     "generation_enqueue",
     "generation_execute",
+    "generation_journey_gif",
     "generation_purge_expired",
     "generation_reap_stale",
     "generation_rerun",

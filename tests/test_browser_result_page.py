@@ -1,8 +1,8 @@
 """The result page in headless Chromium (issue #12): the face close-up wipe, every variant's
 face in a dialog with previous / next, and the journey played, paused and downloaded.
 
-Reuses the fixtures of the main browser suite (Debian's Chromium, live server, login helper);
-skipped the same way where no Chromium is installed.
+Uses the browser suites' fixtures (tests/conftest.py: Debian's Chromium, the live server) and
+helpers (tests/browser.py); skipped the same way where no Chromium is installed.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from PIL import Image
 
 from generation import services
 from generation.models import Generation, Status
-from tests import test_browser_e2e as e2e
-from tests.test_browser_e2e import PASSWORD, Tab, log_in
+from tests.browser import BROWSER_SUITE, PASSWORD, VIEWPORTS, Tab, axe_report, log_in
 
-pytestmark = e2e.pytestmark
-# The main suite's fixtures, shared by name (Chromium once per module, the live server).
-browser = e2e.browser
-app = e2e.app
-tab = e2e.tab
+pytestmark = BROWSER_SUITE
 
 
 @pytest.fixture
@@ -165,3 +160,21 @@ def test_without_javascript_the_close_ups_sit_side_by_side_and_faces_are_links(
         assert no_script.errors == []
     finally:
         no_script.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda viewport: viewport.name)
+def test_the_result_page_and_its_face_dialog_pass_axe(browser, app, result_page, viewport):
+    sized = Tab(browser, app.url, viewport=viewport)
+    try:
+        page = sized.page
+        log_in(page, "faces")
+        page.goto(result_page)
+        page.wait_for_selector("#face-wipe.is-live")
+        problems = axe_report(page, f"result page ({viewport.name})")
+        page.locator("a.face-zoom").first.click()
+        problems += axe_report(page, f"face dialog ({viewport.name})")
+        sized.shot(f"result-faces-{viewport.name}")
+        assert problems == [], "\n".join(problems)
+        assert sized.errors == []
+    finally:
+        sized.close()

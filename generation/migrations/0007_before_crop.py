@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generation", "0004_share_links"),
+        ("generation", "0005_web_copies"),
     ]
 
     operations = [

@@ -41,6 +41,21 @@ class RegisterForm(forms.Form):
         _require_same_password(self, "password", "password_confirm")
         return cleaned
 
+    def fields_to_fix(self) -> list[forms.BoundField]:
+        """The fields with an error, in the page's order (the error summary links to each)."""
+        return [self[name] for name in self.fields if name in self.errors]
+
+    def focus_first_error(self) -> None:
+        """Put the cursor where the person has to act first: the first field with an error, or
+        the password when only the form as a whole was refused. Passwords are never sent back
+        to the page (a browser cache or a shoulder could keep them), so they must be typed
+        again anyway."""
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        wrong = self.fields_to_fix()
+        target = wrong[0].name if wrong else "password"
+        self.fields[target].widget.attrs["autofocus"] = True
+
 
 class LoginForm(forms.Form):
     identifier = forms.CharField(

@@ -94,6 +94,8 @@ def register(request: HttpRequest) -> HttpResponse:
             services.browser_session_start(request=request, user=user, remember_me=False)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect("accounts:profile")
+    if form.errors:
+        form.focus_first_error()
     return render(request, "accounts/register.html", {"form": form})
 
 

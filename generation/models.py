@@ -126,6 +126,12 @@ class Generation(models.Model):
     # The engine's advice when the face already looks like the target (see direction_hint).
     hint = models.JSONField(default=dict, blank=True)
     journey_animation = models.CharField(max_length=255, blank=True)
+    # The same animation as a GIF, made from the WebP on its first download (not every
+    # viewer plays an animated WebP).
+    journey_gif = models.CharField(max_length=255, blank=True)
+    # The input's close-up of the face the results' crops show, cut from the same square, so
+    # the result page can wipe between them.
+    before_crop = models.CharField(max_length=255, blank=True)
     faces_found = models.PositiveSmallIntegerField(null=True, blank=True)
     faces = models.JSONField(default=list, blank=True)
     stage = models.CharField(max_length=20, blank=True)  # a Stage value
@@ -185,7 +191,13 @@ class Generation(models.Model):
 
     def file_names(self) -> list[str]:
         """Every storage name this job owns (input, thumbnail, results, frames)."""
-        names = [self.input_image, self.thumbnail, self.journey_animation]
+        names = [
+            self.input_image,
+            self.thumbnail,
+            self.journey_animation,
+            self.journey_gif,
+            self.before_crop,
+        ]
         names.extend(web_copy_names(self.input_web_copies))
         for result in self.results.all():
             names.extend([result.composite, result.crop])

@@ -57,7 +57,16 @@ class StoredImage:
     content_type: str = "image/jpeg"
 
 
-FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey", "animation")
+FILE_KINDS = (
+    "composite",
+    "crop",
+    "input",
+    "thumbnail",
+    "journey",
+    "animation",
+    "gif",
+    "face-before",
+)
 
 
 def web_copy(image: StoredImage, copies: dict[str, str] | None, width: int | None) -> StoredImage:
@@ -92,6 +101,10 @@ def generation_image(
         found = StoredImage(
             generation.journey_animation, f"lightsb-{short_id}-journey.webp", "image/webp"
         )
+    elif kind == "gif" and generation.journey_gif:
+        found = StoredImage(generation.journey_gif, f"lightsb-{short_id}-journey.gif", "image/gif")
+    elif kind == "face-before" and generation.before_crop:
+        found = StoredImage(generation.before_crop, f"lightsb-{short_id}-face-before.jpg")
     elif kind in ("composite", "crop"):
         found = _result_image(generation, kind, index, short_id, width)
     elif kind == "journey":

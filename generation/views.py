@@ -258,6 +258,11 @@ def image(
     download = request.GET.get("download") == "1"
     width = requested_width(request.GET.get("w"), download=download)
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    if kind == "gif":
+        try:
+            services.generation_journey_gif(generation=generation)
+        except services.StorageUnavailable as error:
+            return HttpResponse(error.message, status=error.status, content_type="text/plain")
     stored = selectors.generation_image(generation=generation, kind=kind, index=index, width=width)
     return image_response(
         stored, download=download, if_none_match=request.headers.get("If-None-Match", "")

@@ -40,7 +40,8 @@ from .limits import (
 from .results import FaceEstimate, FaceInfo, TranslationResult, VariantOutput
 from .weights_io import DEFAULT_WEIGHTS_DIR, load_weights
 
-CROP_OUTPUT_SIZE = 256
+# Face close-ups: large enough to compare the variants face to face on the result page.
+CROP_OUTPUT_SIZE = 512
 JOURNEY_MAX_SIDE = 1024  # journey frames are for watching the change, not for printing
 # How a direction uses the skin edits the linear texture cannot express (per unit of strength).
 SKIN_EDITS = {
@@ -61,6 +62,8 @@ _PROGRESS = {
     "composite": 80,
     "done": 100,
 }
+# Where a stage that reports steps ends: just short of the next stage's percent.
+_NEXT_PROGRESS = {"composite": 99}
 
 
 def configure_threads() -> int:
@@ -146,9 +149,13 @@ class Engine:
         timings: dict[str, float] = {}
         total_started = time.perf_counter()
 
-        def progress(stage: str) -> None:
+        def progress(stage: str, done: int = 0, steps: int = 1) -> None:
+            """Report ``stage``; ``done`` of ``steps`` moves the percent toward the next stage's
+            (pasting a large photo takes seconds per variant, the bar must not stand still)."""
             if on_progress is not None:
-                on_progress(stage, _PROGRESS[stage])
+                start = _PROGRESS[stage]
+                end = _NEXT_PROGRESS.get(stage, start)
+                on_progress(stage, start + (end - start) * done // max(steps, 1))
 
         started = time.perf_counter()
         rgb, work_scale = working_photo(image)
@@ -216,6 +223,8 @@ class Engine:
         started = time.perf_counter()
         outputs = []
         renderer = render.PhotoRenderer(rgb)
+        # One step per variant, one for the journey (all its frames are small).
+        steps = len(variant_edits) + (1 if journey_edits else 0)
         for number, edits in enumerate(variant_edits):
             composite = renderer.render(edits)
             outputs.append(
@@ -226,7 +235,10 @@ class Engine:
                     crops=[(face.index, face_crop(composite, face.detected)) for face in faces],
                 )
             )
+            progress("composite", number + 1, steps)
         journey = self._journey(rgb, journey_edits)
+        if journey_edits:
+            progress("composite", steps, steps)
         input_crops = [(face.index, face_crop(rgb, face.detected)) for face in faces]
         timings["composite"] = time.perf_counter() - started
         timings["total"] = time.perf_counter() - total_started
@@ -482,10 +494,19 @@ def face_crop(rgb: np.ndarray, face: detect.DetectedFace) -> Image.Image:
     box = tuple(
         round(v) for v in (centre_x - half, centre_y - half, centre_x + half, centre_y + half)
     )
-    return (
-        Image.fromarray(rgb)
-        .crop(box)
-        .resize((CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # Only the square is copied, never the whole photo (an 8-megapixel array per crop used to
+    # be converted to an image just to cut a face out of it).
+    x0, y0, x1, y1 = box
+    height, width = rgb.shape[:2]
+    square = np.zeros((y1 - y0, x1 - x0, 3), dtype=np.uint8)
+    inside_x0, inside_y0 = max(x0, 0), max(y0, 0)
+    inside_x1, inside_y1 = min(x1, width), min(y1, height)
+    if inside_x1 > inside_x0 and inside_y1 > inside_y0:
+        square[inside_y0 - y0 : inside_y1 - y0, inside_x0 - x0 : inside_x1 - x0] = rgb[
+            inside_y0:inside_y1, inside_x0:inside_x1
+        ]
+    return Image.fromarray(square).resize(
+        (CROP_OUTPUT_SIZE, CROP_OUTPUT_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0
     )
 
 

@@ -36,6 +36,7 @@ from generation.services.lifecycle import (
     generation_reap_stale,
     generations_delete,
 )
+from generation.services.media import generation_journey_gif
 from generation.services.preferences import preferences_reset, preferences_save
 from generation.services.run import (
     default_worker_id,
@@ -73,6 +74,7 @@ __all__ = [
     "generation_delete_all",
     "generation_enqueue",
     "generation_execute",
+    "generation_journey_gif",
     "generation_make_web_copies",
     "generation_purge_expired",
     "generation_reap_stale",

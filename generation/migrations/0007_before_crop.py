@@ -1,0 +1,20 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("generation", "0005_web_copies"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="generation",
+            name="before_crop",
+            field=models.CharField(blank=True, max_length=255),
+        ),
+        migrations.AddField(
+            model_name="generation",
+            name="journey_gif",
+            field=models.CharField(blank=True, max_length=255),
+        ),
+    ]

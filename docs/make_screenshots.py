@@ -58,6 +58,7 @@ def scroll_to(element_id: str) -> Callable[..., None]:
 SHOTS = [
     Shot("home", VISITOR, lambda demo: "/"),
     Shot("about", VISITOR, lambda demo: "/about/"),
+    Shot("privacy", VISITOR, lambda demo: "/privacy/"),
     Shot("register", VISITOR, lambda demo: "/accounts/register/"),
     Shot("login", VISITOR, lambda demo: "/accounts/login/"),
     Shot("password-reset", VISITOR, lambda demo: "/accounts/password/reset/"),

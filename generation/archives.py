@@ -13,7 +13,12 @@ from accounts.selectors import account_export
 from generation import storage
 from generation.errors import GenerationNotReady
 from generation.models import Generation, Status
-from generation.selectors import generation_list, generation_summary
+from generation.selectors import (
+    generation_list,
+    generation_summary,
+    preferences_export,
+    share_links_export,
+)
 from lightsb_site.formatting import isoformat_or_none
 
 EXPORT_FILENAME = "lightsb-export.zip"
@@ -83,11 +88,15 @@ def generation_archive(
 
 def generation_export(*, owner: User) -> IO[bytes]:
     """Everything a person owns as one zip: ``account.json`` (account, profile, statistics,
-    login sessions), ``index.json`` and one folder per generation with its images."""
+    login sessions, generator preferences, share links without their tokens), ``index.json``
+    and one folder per generation with its images."""
     generations = list(generation_list(owner=owner).prefetch_related("journey"))
-    return generation_archive(
-        generations=generations, single=False, account=account_export(user=owner)
-    )
+    account = {
+        **account_export(user=owner),
+        "generator_preferences": preferences_export(user=owner),
+        "share_links": share_links_export(owner=owner),
+    }
+    return generation_archive(generations=generations, single=False, account=account)
 
 
 def generation_results_archive(*, generation: Generation) -> tuple[IO[bytes], str]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.generator, name="generator"),
     path("progress", views.progress_by_key, name="progress-by-key"),
     path("estimate", views.estimate, name="estimate"),
+    path("preferences/reset/", views.preferences_reset, name="preferences-reset"),
     path("history/", views.history, name="history"),
     path("history/delete-all/", views.delete_all, name="delete-all"),
     path("history/export.zip", views.export, name="export"),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
     path("<uuid:pk>/rerun/", views.rerun, name="rerun"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),
+    path("<uuid:pk>/share/", views.share_create, name="share"),
+    path("<uuid:pk>/share/<uuid:link_id>/revoke/", views.share_revoke, name="share-revoke"),
     path("<uuid:pk>/image/<str:kind>/", views.image, name="image"),
     path("<uuid:pk>/image/<str:kind>/<int:index>/", views.image, name="image"),
 ]

@@ -17,6 +17,7 @@ from PIL import Image
 
 from generation.models import Generation, Status
 from tests.browser import BROWSER_SUITE, PASSWORD, Tab, drop_file, jpeg, log_in
+from tests.support import IMMEDIATE
 
 pytestmark = BROWSER_SUITE
 
@@ -205,3 +206,43 @@ def test_the_generator_marks_bad_fields_and_refuses_big_files_before_uploading(
     assert [url for url in posts if url.endswith("/generate/")] == []
     # Chromium logs the expected 400 of the first post as a failed resource; nothing else.
     tab.errors[:] = [error for error in tab.errors if "status of 400" not in error]
+
+
+def test_the_owner_shares_a_result_that_opens_logged_out_until_revoked(
+    tab, browser, app, make_user, make_generation, settings
+):
+    owner = make_user(username="sharer", email="sharer@example.com", password=PASSWORD)
+    generation = make_generation(owner=owner, variants=2, run=True)
+    settings.TASKS = IMMEDIATE
+    page = tab.page
+    log_in(page, "sharer")
+    page.goto(f"/generate/{generation.pk}/")
+
+    second = page.locator(".variant").nth(1)
+    second.locator("summary:has-text('Share')").click()
+    second.locator("select[name=days]").select_option("1")
+    second.locator("input[name=with_before]").check()
+    second.locator("button:has-text('Create link')").click()
+    page.wait_for_selector("#share-new-url")
+    link = page.locator("#share-new-url").input_value()
+    page.click("button[data-copy-target]")
+    assert page.locator("button[data-copy-target]").inner_text() == "Copied"
+    assert page.locator(".share-link-list li").count() == 1
+    tab.shot("share-created")
+
+    visitor = Tab(browser, app.url)
+    try:
+        shared = visitor.page.goto(link)
+        assert shared.status == 200
+        assert visitor.page.locator(".share figure").count() == 2  # before and after
+        assert "sharer" not in visitor.page.content()
+        visitor.shot("share-public")
+
+        page.click(".share-link-list button:has-text('Revoke')")  # the confirm is accepted
+        page.wait_for_selector("text=The link was revoked")
+        assert page.locator(".share-link-list li").count() == 0
+
+        assert visitor.page.goto(link).status == 404
+        assert visitor.page.goto(link + "image/after/").status == 404
+    finally:
+        visitor.close()

@@ -61,6 +61,7 @@ MUST_CHECK = {
     VISITOR: {
         "/",
         "/about/",
+        "/privacy/",
         "/accounts/login/",
         "/accounts/register/",
         "/accounts/password/reset/",

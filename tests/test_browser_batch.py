@@ -1,0 +1,60 @@
+"""Browser: a batch of three photos chosen at once, one progress, every result, one zip.
+
+Uses the browser, live server and login helpers of test_browser_e2e.py.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from generation.models import Batch, Status
+from tests.test_browser_e2e import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    app,
+    browser,
+    log_in,
+    pytestmark,
+    tab,
+)
+
+
+def test_three_photos_chosen_at_once_become_one_batch_with_one_zip(
+    tab,  # noqa: F811 (the fixture imported above)
+    app,  # noqa: F811
+    make_user,
+    portrait_jpeg,
+    tmp_path,
+):
+    make_user(username="batcher", email="batcher@example.com", password=PASSWORD)
+    photos = []
+    for number in (1, 2, 3):
+        path = tmp_path / f"portrait-{number}.jpg"
+        path.write_bytes(portrait_jpeg)
+        photos.append(str(path))
+    page = tab.page
+    log_in(page, "batcher")
+    page.goto("/generate/")
+    page.wait_for_selector("html.has-js")
+
+    page.set_input_files("input[name=file]", photos)
+    page.check("input[name=direction][value=adult_to_child]")
+    page.click("details.advanced summary")
+    page.fill("input[name=variants]", "1")
+    page.click("#generate-button")
+    page.wait_for_url("**/generate/batch/*/", timeout=120_000)
+    tab.shot("batch")
+
+    batch = Batch.objects.get()
+    jobs = list(batch.generations.order_by("batch_position"))
+    assert [job.status for job in jobs] == [Status.SUCCEEDED] * 3, [j.error_message for j in jobs]
+    items = page.locator(".batch-items li")
+    assert items.count() == 3
+    for number in (1, 2, 3):
+        assert f"portrait-{number}.jpg" in items.nth(number - 1).inner_text()
+
+    with page.expect_download() as download_info:
+        page.click("text=Download all results (zip)")
+    archive = zipfile.ZipFile(io.BytesIO(download_info.value.path().read_bytes()))
+    folders = {name.split("/")[0] for name in archive.namelist() if "/" in name}
+    assert folders == {"01-portrait-1", "02-portrait-2", "03-portrait-3"}

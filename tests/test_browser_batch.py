@@ -15,6 +15,7 @@ from tests.test_browser_e2e import (  # noqa: F401 (fixtures)
     browser,
     log_in,
     pytestmark,
+    record_progress,
     tab,
 )
 
@@ -41,9 +42,14 @@ def test_three_photos_chosen_at_once_become_one_batch_with_one_zip(
     page.check("input[name=direction][value=adult_to_child]")
     page.click("details.advanced summary")
     page.fill("input[name=variants]", "1")
+    record_progress(page)
     page.click("#generate-button")
     page.wait_for_url("**/generate/batch/*/", timeout=120_000)
     tab.shot("batch")
+
+    # While the post ran, one progress panel followed all three photos.
+    seen = page.evaluate("() => JSON.parse(sessionStorage.getItem('progress') || '[]')")
+    assert any(" of 3" in state["label"] for state in seen), seen
 
     batch = Batch.objects.get()
     jobs = list(batch.generations.order_by("batch_position"))
@@ -52,6 +58,10 @@ def test_three_photos_chosen_at_once_become_one_batch_with_one_zip(
     assert items.count() == 3
     for number in (1, 2, 3):
         assert f"portrait-{number}.jpg" in items.nth(number - 1).inner_text()
+    loaded = page.eval_on_selector_all(
+        ".batch-items img", "images => images.map(i => i.naturalWidth)"
+    )
+    assert len(loaded) == 3 and all(width > 0 for width in loaded)
 
     with page.expect_download() as download_info:
         page.click("text=Download all results (zip)")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from generation import services
@@ -419,3 +421,38 @@ def test_the_zip_waits_until_a_photo_has_results(
     assert page.status_code == 302
     assert api.status_code == 409
     assert api.json()["code"] == "not_ready"
+
+
+# --- Deleting ---------------------------------------------------------------------------------
+
+
+def test_deleting_everything_also_deletes_the_batches_and_their_file_names(
+    user, astronaut_jpeg, upload
+):
+    services.batch_create(
+        owner=user, files=[upload(astronaut_jpeg, "me.jpg")], direction="adult_to_child"
+    )
+
+    services.generation_delete_all(owner=user)
+
+    assert not Batch.objects.exists()
+
+
+def test_the_retention_purge_removes_batches_left_without_jobs(user, astronaut_jpeg, upload):
+    batch, _ = services.batch_create(
+        owner=user, files=[upload(astronaut_jpeg, "me.jpg")], direction="adult_to_child"
+    )
+    services.generation_cancel(generation=batch.generations.get())
+
+    services.generation_purge_expired(days=0, now=timezone.now() + timedelta(seconds=1))
+
+    assert not Batch.objects.exists()
+
+
+def test_the_history_links_each_job_of_a_batch_to_its_batch(auth_client, user, astronaut_jpeg):
+    page_post(auth_client, three_photos(astronaut_jpeg))
+    batch = Batch.objects.get(owner=user)
+
+    html = auth_client.get(reverse("generation:history")).content.decode()
+
+    assert html.count(reverse("generation:batch", args=[batch.pk])) == 3

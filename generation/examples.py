@@ -84,8 +84,8 @@ def make_home_examples(*, folder: Path, seed: int = DEFAULT_SEED) -> dict[str, A
     manifest into ``folder``; returns the manifest."""
     from generation.engine import get_engine
 
-    engine = get_engine()
     portrait = _astronaut()
+    engine = get_engine()
     folder.mkdir(parents=True, exist_ok=True)
     square: _Square | None = None
     examples = []

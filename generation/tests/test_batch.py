@@ -7,6 +7,7 @@ import json
 import zipfile
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -456,3 +457,58 @@ def test_the_history_links_each_job_of_a_batch_to_its_batch(auth_client, user, a
     html = auth_client.get(reverse("generation:history")).content.decode()
 
     assert html.count(reverse("generation:batch", args=[batch.pk])) == 3
+
+
+# --- Request size ---------------------------------------------------------------------------
+
+
+def noise_png(seed: int) -> bytes:
+    """About 7 MB that no compressor can shrink: two of them pass 11 MB together."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (1550, 1550, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def test_a_batch_may_be_larger_than_one_photo_but_each_photo_keeps_its_limit(
+    auth_api_client, user, settings
+):
+    first, second = noise_png(1), noise_png(2)
+    assert len(first) + len(second) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    response = api_post(
+        auth_api_client,
+        [
+            SimpleUploadedFile("a.png", first, content_type="image/png"),
+            SimpleUploadedFile("b.png", second, content_type="image/png"),
+        ],
+    )
+
+    assert response.status_code == 201, response.content
+    assert Batch.objects.get(owner=user).generations.count() == 2
+
+
+def test_a_body_larger_than_a_full_batch_is_refused_before_it_is_read(auth_api_client, settings):
+    too_big = settings.GENERATION_BATCH_MAX * (settings.LIGHTSB_MAX_UPLOAD_BYTES + 64 * 1024)
+    too_big += 2 * 1024 * 1024
+
+    response = auth_api_client.post(
+        reverse("api:generation-batch"),
+        {"direction": "adult_to_child"},
+        format="multipart",
+        CONTENT_LENGTH=str(too_big),
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_the_single_photo_api_keeps_its_own_body_limit(auth_api_client, settings):
+    response = auth_api_client.post(
+        reverse("api:generate"),
+        {"direction": "adult_to_child"},
+        format="multipart",
+        CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+    )
+
+    assert response.status_code == 413

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image
 
@@ -91,3 +91,14 @@ def test_the_home_page_works_without_examples(client, monkeypatch, tmp_path):
 
     assert response.status_code == 200
     assert "See what it does" not in response.content.decode()
+
+
+def test_without_scikit_image_the_command_says_what_to_install(monkeypatch, tmp_path):
+    def missing():
+        raise ModuleNotFoundError("No module named 'skimage'", name="skimage")
+
+    monkeypatch.setattr(examples, "_astronaut", missing)
+
+    with pytest.raises(CommandError, match=r"requirements-dev\.txt"):
+        call_command("make_home_examples", output=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

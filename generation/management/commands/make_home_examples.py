@@ -1,10 +1,15 @@
-"""Make the home page's before/after examples with the real engine (see generation.examples)."""
+"""Make the home page's before/after examples with the real engine (see generation.examples).
+
+The pictures are committed in static/examples/, so images and `make run` need not make them;
+this is for after a model change (`make home-examples`). Needs scikit-image (a development
+requirement), which ships the portrait.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generation.examples import DEFAULT_SEED, examples_folder, make_home_examples
 
@@ -41,7 +46,13 @@ class Command(BaseCommand):
         if if_missing and (folder / "manifest.json").exists():
             self.stdout.write(f"examples already in {folder}")
             return
-        manifest = make_home_examples(folder=folder, seed=seed)
+        try:
+            manifest = make_home_examples(folder=folder, seed=seed)
+        except ModuleNotFoundError as error:  # the portrait comes with scikit-image's data
+            raise CommandError(
+                f"{error.name} is missing: the examples are made with the development "
+                "requirements (pip install -r requirements-dev.txt)."
+            ) from error
         self.stdout.write(
             f"wrote {len(manifest['examples'])} examples (seed {seed}, model "
             f"{manifest['model_version']}) to {folder}"

@@ -76,9 +76,11 @@ def test_the_home_page_shows_the_pairs_with_captions_and_alt_text(client):
     for direction in Direction:
         assert f"examples/astronaut-{direction.value}.jpg" in html
         assert f"examples/astronaut-{direction.value}.webp" in html
-        assert f"After · {direction.label}" in html
+        assert f"<h3>{direction.label}</h3>" in html
         assert f'alt="After, {direction.label}: the same portrait translated by LightSB"' in html
     assert html.count("examples/astronaut-before.jpg") == 4
+    assert html.count("<figcaption>Before</figcaption>") == 4
+    assert html.count("<figcaption>After</figcaption>") == 4
     assert 'alt="Before: the original portrait of astronaut Eileen Collins"' in html
     assert "Eileen Collins" in html
 

@@ -108,6 +108,28 @@ def admin_user(make_user):
 
 
 @pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server (aiosmtpd) on loopback that Django sends mail to; yields its inbox.
+
+    Also reaches the live server of the browser tests: it runs in this process."""
+    from aiosmtpd.controller import Controller
+
+    from tests.support import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 

@@ -12,6 +12,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.validators import validate_date_of_birth, validate_full_name, validate_username
+from generation.limits import DEFAULT_STRENGTH, DEFAULT_VARIANTS, DEFAULT_VARIATION
+from generation.ml.limits import DIRECTIONS
 
 
 class Role(models.TextChoices):
@@ -112,6 +114,28 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user.username}"
+
+
+class GeneratorPreferences(models.Model):
+    """The settings the generator page starts from: the last ones used on it (unless the person
+    opted out) or those saved through the API. No row means the service's defaults."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="generator_preferences"
+    )
+    # A generation.models.Direction value; the generation services validate every field.
+    direction = models.CharField(max_length=20, default=DIRECTIONS[0])
+    variants = models.PositiveSmallIntegerField(default=DEFAULT_VARIANTS)
+    strength = models.FloatField(default=DEFAULT_STRENGTH)
+    variation = models.FloatField(default=DEFAULT_VARIATION)
+    journey_frames = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "generator preferences"
+
+    def __str__(self) -> str:
+        return f"Generator preferences of {self.user_id}"
 
 
 class LoginSession(models.Model):

@@ -2,7 +2,8 @@
 
 A request is counted against its account when it is authenticated and against its client
 address (``lightsb_site.client_address``) otherwise. A refused request answers 429 with
-``Retry-After`` and the RateLimit header fields.
+``Retry-After`` and the RateLimit header fields; an allowed one carries the RateLimit fields too
+(``lightsb_site.rate_limit_middleware``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from rest_framework.throttling import BaseThrottle
 
 from lightsb_site.client_address import client_address
 from lightsb_site.rate_limit import (
-    RATE_LIMIT_ATTRIBUTE,
     Hit,
     configured_rate,
     rate_hit,
     rate_limit_headers,
+    rate_limit_remember,
     throttled_message,
 )
 
@@ -36,7 +37,7 @@ def request_ident(request: HttpRequest) -> str:
 def throttle_hit(request: HttpRequest, scope: str) -> Hit:
     """Count this request under ``scope``; remembers the outcome on the request for headers."""
     hit = rate_hit(scope=scope, ident=request_ident(request), rate=configured_rate(scope))
-    setattr(request, RATE_LIMIT_ATTRIBUTE, hit)
+    rate_limit_remember(request, hit)
     if not hit.allowed and hit.count == hit.limit + 1:  # once per window, not per refusal
         logger.warning("rate limit reached", extra={"code": f"throttled:{scope}"})
     return hit

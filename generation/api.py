@@ -11,10 +11,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -25,6 +27,7 @@ from rest_framework.views import APIView
 
 from accounts.throttles import ScopedThrottle
 from generation import archives, selectors, services, uploads
+from generation.errors import DailyLimitReached
 from generation.estimate import estimate_faces
 from generation.limits import (
     DEFAULT_JOURNEY_FRAMES,
@@ -43,10 +46,107 @@ from generation.limits import (
 from generation.models import Batch, Direction, Generation, Status
 from generation.responses import image_response, zip_response
 from generation.services.sharing import MAX_SHARE_DAYS
-from integrations import scopes
+from integrations import scopes, webhooks
+from integrations import selectors as integrations_selectors
 from integrations import services as integrations_services
+from integrations.errors import ApiKeyLimitReached
 from integrations.models import ApiKey
 from lightsb_site.auth import api_user
+from lightsb_site.rate_limit import rate_limit_remember
+
+# --- Schema examples (tests/test_schema_examples.py keeps one on every operation) --------------
+EXAMPLE_ID = "5b7d3c1e-2f4a-4c6b-8e9d-0a1b2c3d4e5f"
+_BASE = f"https://lightsb.example.com/api/generations/{EXAMPLE_ID}"
+EXAMPLE_FACE = {
+    "index": 0,
+    "box": [212, 140, 468, 396],
+    "size_px": 256,
+    "estimate": {"child": 0.03, "female": 0.91},
+    "turned": False,
+}
+EXAMPLE_GENERATION: dict[str, Any] = {
+    "id": EXAMPLE_ID,
+    "status": "succeeded",
+    "direction": "adult_to_child",
+    "variants": 2,
+    "strength": 1.0,
+    "variation": 1.0,
+    "seed": None,
+    "seed_used": 918273,
+    "face": None,
+    "journey_frames": 0,
+    "faces_found": 1,
+    "faces": [EXAMPLE_FACE],
+    "hint": None,
+    "model_version": "lightsb-v2",
+    "progress": {"stage": "done", "percent": 100},
+    "timings": {"detect": 0.41, "align": 0.05, "encode": 1.2, "transport": 0.3, "composite": 2.9},
+    "processing_seconds": 4.8,
+    "error": None,
+    "attempts": 1,
+    "created_at": "2026-12-01T09:30:00Z",
+    "started_at": "2026-12-01T09:30:01Z",
+    "finished_at": "2026-12-01T09:30:06Z",
+    "url": _BASE,
+    "input_url": f"{_BASE}/input",
+    "archive_url": f"{_BASE}/archive",
+    "results": [
+        {
+            "index": index,
+            "face": 0,
+            "seed": 918273 + index,
+            "url": f"{_BASE}/results/{index}",
+            "crop_url": f"{_BASE}/results/{index}?kind=crop",
+        }
+        for index in range(2)
+    ],
+    "journey": [],
+    "journey_animation_url": None,
+}
+EXAMPLE_QUEUED: dict[str, Any] = {
+    **EXAMPLE_GENERATION,
+    "status": "queued",
+    "seed_used": None,
+    "model_version": "",
+    "faces_found": None,
+    "faces": [],
+    "progress": {"stage": "", "percent": 0},
+    "timings": {},
+    "processing_seconds": None,
+    "attempts": 0,
+    "started_at": None,
+    "finished_at": None,
+    "archive_url": None,
+    "results": [],
+}
+EXAMPLE_ESTIMATE = {
+    "model_version": "lightsb-v2",
+    "faces": [
+        {
+            **EXAMPLE_FACE,
+            "hints": {
+                "adult_to_child": None,
+                "child_to_adult": None,
+                "male_to_female": {
+                    "code": "direction_already_met",
+                    "message": "This face already looks female (91% sure): try female to male.",
+                    "suggested_direction": "female_to_male",
+                },
+                "female_to_male": None,
+            },
+        }
+    ],
+}
+EXAMPLE_SHARE_LINK = {
+    "id": "c4e2a9f0-7b13-4d58-a6e1-3f9b2d0c8e71",
+    "generation_id": EXAMPLE_ID,
+    "variant_index": 0,
+    "with_before": True,
+    "created_at": "2026-12-01T10:00:00Z",
+    "expires_at": "2026-12-08T10:00:00Z",
+    "revoked_at": None,
+}
+
 
 ErrorSerializer = inline_serializer(
     name="GenerationError",
@@ -141,6 +241,15 @@ class GenerateInputSerializer(serializers.Serializer):
         help_text=f"Only this face (0 = largest). Leave out for every face (at most {MAX_FACES}).",
     )
     journey = JourneyField(required=False, default=0)
+    webhook = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "An https URL to POST the job's summary to when it ends, signed with your webhook "
+            "secret (make one first). See docs/api-integrators.md."
+        ),
+    )
 
 
 class ResultSerializer(serializers.Serializer):
@@ -176,6 +285,16 @@ class FaceSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A finished job",
+            value=EXAMPLE_GENERATION,
+            response_only=True,
+            status_codes=["200", "201"],
+        )
+    ]
+)
 class GenerationOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Status.choices)
@@ -302,6 +421,15 @@ class EstimateApi(APIView):
         summary="Read the faces of a photo before generating: age group, sex, direction hints",
         request={"multipart/form-data": EstimateInputSerializer},
         responses={200: EstimateOutputSerializer, **_errors(400, 401, 413, 422, 429)},
+        examples=[
+            OpenApiExample(
+                "A portrait",
+                value={"file": "(the photo's bytes)"},
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample("One adult face", value=EXAMPLE_ESTIMATE, response_only=True),
+        ],
         tags=["generation"],
     )
     def post(self, request: Request) -> Response:
@@ -325,7 +453,15 @@ class GenerateApi(APIView):
                 "Idempotency-Key",
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
-                description="Send the same key again to get the same job instead of a new one.",
+                description=(
+                    "Optional, at most 255 printable characters, unique per request you mean "
+                    "(a UUID is a good choice). Sending the same key again with the same photo "
+                    "and settings returns the first job with 200 instead of making a new one "
+                    "(no quota is used), for as long as that job exists; a new key answers "
+                    "201/202. The same key with another photo or other settings is refused "
+                    "with 409 `idempotency_key_reused`. Retry a timed-out upload with the same "
+                    "key and you never pay for one job twice."
+                ),
             )
         ],
         responses={
@@ -340,8 +476,37 @@ class GenerateApi(APIView):
                 GenerationOutputSerializer,
                 description="Queued; poll the Location header until it finishes.",
             ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "idempotency_key_reused: the Idempotency-Key was first sent with another "
+                    "photo or other settings (`fields` names what differs)."
+                ),
+            ),
             **_errors(400, 401, 413, 429),
         },
+        examples=[
+            OpenApiExample(
+                "Two variants of an adult as a child",
+                value={
+                    "file": "(the photo's bytes)",
+                    "direction": "adult_to_child",
+                    "variants": 2,
+                    "strength": 1.0,
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample(
+                "Queued", value=EXAMPLE_QUEUED, response_only=True, status_codes=["202"]
+            ),
+            OpenApiExample(
+                "Finished at once, or replayed",
+                value=EXAMPLE_GENERATION,
+                response_only=True,
+                status_codes=["200", "201"],
+            ),
+        ],
         tags=["generation"],
     )
     def post(self, request: Request) -> Response:
@@ -358,8 +523,29 @@ class GenerateApi(APIView):
                 raise uploads.FileMissing()
             serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["webhook"]:  # before any lock: it resolves the host name
+            webhooks.webhook_url_check(owner=api_user(request), url=data["webhook"])
+        key = request.auth if isinstance(request.auth, ApiKey) else None
+        try:
+            generation, created = self._create(request, data, key, idempotency_key)
+        except (DailyLimitReached, ApiKeyLimitReached) as refusal:
+            _remember_quotas(request, key=key, refusal=refusal)
+            raise
+        _remember_quotas(request, key=key)
+        generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
+        body = _serialize(generation, request)
+        headers = {"Location": body["url"]}
+        if not created:
+            return Response(body, status=status.HTTP_200_OK, headers=headers)
+        if generation.is_finished:
+            return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+    @staticmethod
+    def _create(
+        request: Request, data: dict[str, Any], key: ApiKey | None, idempotency_key: str | None
+    ) -> tuple[Generation, bool]:
         with transaction.atomic():
-            key = request.auth if isinstance(request.auth, ApiKey) else None
             replay = idempotency_key is not None and (
                 selectors.generation_get_by_idempotency_key(
                     owner=api_user(request), key=idempotency_key
@@ -382,14 +568,32 @@ class GenerateApi(APIView):
             )
             if key is not None and created:  # a replay costs the key nothing
                 integrations_services.api_key_record_use(key=key)
-        generation = selectors.generation_get(owner=api_user(request), generation_id=generation.pk)
-        body = _serialize(generation, request)
-        headers = {"Location": body["url"]}
-        if not created:
-            return Response(body, status=status.HTTP_200_OK, headers=headers)
-        if generation.is_finished:
-            return Response(body, status=status.HTTP_201_CREATED, headers=headers)
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+            if data["webhook"] and created:
+                webhooks.webhook_attach(
+                    generation=generation,
+                    url=data["webhook"],
+                    base_url=request.build_absolute_uri("/"),
+                )
+        return generation, created
+
+
+def _remember_quotas(
+    request: Request, *, key: ApiKey | None, refusal: Exception | None = None
+) -> None:
+    """The daily quota (and the API key's own limit) in the answer's RateLimit fields."""
+    hits = [
+        selectors.generation_daily_quota(
+            owner=api_user(request), allowed=not isinstance(refusal, DailyLimitReached)
+        )
+    ]
+    if key is not None:
+        key_hit = integrations_selectors.api_key_daily_quota(
+            key=key, allowed=not isinstance(refusal, ApiKeyLimitReached)
+        )
+        if key_hit is not None:
+            hits.append(key_hit)
+    for hit in hits:
+        rate_limit_remember(request._request, hit)
 
 
 # An APIView is not a generic view, so drf-spectacular cannot see the pagination by itself.
@@ -439,6 +643,18 @@ class GenerationListApi(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
         responses={200: PaginatedGenerationSerializer, **_errors(400, 401, 404)},
+        examples=[
+            OpenApiExample(
+                "One page",
+                value={
+                    "count": 21,
+                    "next": "https://lightsb.example.com/api/generations?page=2",
+                    "previous": None,
+                    "results": [EXAMPLE_GENERATION],
+                },
+                response_only=True,
+            )
+        ],
         tags=["generation"],
     )
     def get(self, request: Request) -> Response:
@@ -464,6 +680,7 @@ class GenerationListApi(APIView):
             ),
             **_errors(401),
         },
+        examples=[OpenApiExample("Three deleted", value={"deleted": 3}, response_only=True)],
         tags=["generation"],
     )
     def delete(self, request: Request) -> Response:
@@ -478,7 +695,8 @@ class GenerationExportApi(APIView):
         operation_id="generation_export",
         summary="Download everything you own: a zip with JSON metadata and all images",
         description=(
-            "`account.json` (account, profile, usage statistics, login sessions), "
+            "`account.json` (account, profile, usage statistics, login sessions, generator "
+            "preferences, share links without their tokens), "
             "`index.json` (every generation's metadata) and one folder per generation with "
             "its input, results, face crops and journey frames."
         ),
@@ -666,6 +884,55 @@ class BatchRejectedPhotoSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+EXAMPLE_BATCH = {
+    "id": "0c5e2a7b-9d41-4e3a-b6f2-7a8d9e0f1a2b",
+    "direction": "adult_to_child",
+    "created_at": "2026-12-02T09:30:00Z",
+    "finished": False,
+    "percent": 40,
+    "total": 2,
+    "succeeded": 0,
+    "failed": 0,
+    "url": "https://lightsb.example/api/batches/0c5e2a7b-9d41-4e3a-b6f2-7a8d9e0f1a2b",
+    "zip_url": None,
+    "generations": [
+        {
+            "id": EXAMPLE_ID,
+            "file_name": "holiday.jpg",
+            "status": "running",
+            "percent": 80,
+            "error": None,
+            "url": f"https://lightsb.example/api/generations/{EXAMPLE_ID}",
+        },
+        {
+            "id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+            "file_name": "portrait.png",
+            "status": "queued",
+            "percent": 0,
+            "error": None,
+            "url": "https://lightsb.example/api/generations/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+        },
+    ],
+    "rejected": [
+        {
+            "file_name": "notes.pdf",
+            "code": "unsupported_format",
+            "message": "Only JPEG, PNG and WEBP photos are accepted.",
+        }
+    ],
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two photos on their way, one refused",
+            value=EXAMPLE_BATCH,
+            response_only=True,
+            status_codes=["200", "201"],
+        )
+    ]
+)
 class BatchOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     direction = serializers.ChoiceField(choices=Direction.choices)
@@ -742,6 +1009,24 @@ class BatchCreateApi(APIView):
             201: OpenApiResponse(BatchOutputSerializer, description="Created; poll its url."),
             **_errors(400, 401, 413, 429),
         },
+        examples=[
+            OpenApiExample(
+                "Two photos, one variant each",
+                value={
+                    "files": ["(the first photo's bytes)", "(the second photo's bytes)"],
+                    "direction": "adult_to_child",
+                    "variants": 1,
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample(
+                "Two photos on their way, one refused",
+                value=EXAMPLE_BATCH,
+                response_only=True,
+                status_codes=["200", "201"],
+            ),
+        ],
         tags=["generation"],
     )
     def post(self, request: Request) -> Response:
@@ -818,6 +1103,15 @@ class BatchZipApi(APIView):
 
 
 # --- Share links ------------------------------------------------------------------------------
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Before and after for a week",
+            value={"variant_index": 0, "with_before": True, "days": 7},
+            request_only=True,
+        )
+    ]
+)
 class ShareLinkInputSerializer(serializers.Serializer):
     variant_index = serializers.IntegerField(min_value=0, default=0)
     with_before = serializers.BooleanField(
@@ -826,6 +1120,9 @@ class ShareLinkInputSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=MAX_SHARE_DAYS, default=7)
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("A live link", value=EXAMPLE_SHARE_LINK, response_only=True)]
+)
 class ShareLinkOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     generation_id = serializers.UUIDField()
@@ -836,6 +1133,18 @@ class ShareLinkOutputSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Made; the URL is shown this once",
+            value={
+                **EXAMPLE_SHARE_LINK,
+                "url": "https://lightsb.example.com/s/q3V9zKx1bL0mN4pR7tW2yA5cE8fH6jD1gS0uI9oP3kM/",
+            },
+            response_only=True,
+        )
+    ]
+)
 class ShareLinkCreatedSerializer(ShareLinkOutputSerializer):
     url = serializers.URLField(help_text="The public link; shown this once (stored hashed).")
 

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from generation import api
+from generation import api, preferences_api
 
 urlpatterns = [
     path("generate", api.GenerateApi.as_view(), name="generate"),
     path("estimate", api.EstimateApi.as_view(), name="estimate"),
+    path("preferences", preferences_api.PreferencesApi.as_view(), name="preferences"),
     path("generations", api.GenerationListApi.as_view(), name="generation-list"),
     path("generations/batch", api.BatchCreateApi.as_view(), name="generation-batch"),
     path("batches/<uuid:pk>", api.BatchDetailApi.as_view(), name="batch-detail"),

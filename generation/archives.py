@@ -19,6 +19,8 @@ from generation.selectors import (
     batch_generations,
     generation_list,
     generation_summary,
+    preferences_export,
+    share_links_export,
 )
 from lightsb_site.formatting import isoformat_or_none
 
@@ -89,11 +91,15 @@ def generation_archive(
 
 def generation_export(*, owner: User) -> IO[bytes]:
     """Everything a person owns as one zip: ``account.json`` (account, profile, statistics,
-    login sessions), ``index.json`` and one folder per generation with its images."""
+    login sessions, generator preferences, share links without their tokens), ``index.json``
+    and one folder per generation with its images."""
     generations = list(generation_list(owner=owner).prefetch_related("journey"))
-    return generation_archive(
-        generations=generations, single=False, account=account_export(user=owner)
-    )
+    account = {
+        **account_export(user=owner),
+        "generator_preferences": preferences_export(user=owner),
+        "share_links": share_links_export(owner=owner),
+    }
+    return generation_archive(generations=generations, single=False, account=account)
 
 
 def generation_results_archive(*, generation: Generation) -> tuple[IO[bytes], str]:

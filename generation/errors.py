@@ -20,6 +20,17 @@ class DailyLimitReached(DomainError):
     message = "You have reached today's limit of generations. Try again later."
 
 
+class IdempotencyKeyReused(DomainError):
+    """An ``Idempotency-Key`` sent again with a different photo or different settings."""
+
+    code = "idempotency_key_reused"
+    status = 409
+    message = (
+        "This Idempotency-Key was already used for a different request (another photo or other "
+        "settings). Use a new key for a new job."
+    )
+
+
 class GenerationNotCancelable(DomainError):
     code = "not_cancelable"
     status = 409

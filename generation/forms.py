@@ -17,6 +17,7 @@ from generation.limits import (
     upload_size_text,
 )
 from generation.models import Direction, Status
+from generation.services.sharing import DEFAULT_SHARE_DAYS, SHARE_DAYS_CHOICES
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -95,6 +96,12 @@ class GenerateForm(forms.Form):
     journey = forms.BooleanField(
         required=False, label="Also show the journey (frames from the photo to the result)"
     )
+    remember = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Remember these settings for next time",
+        help_text="Reset them from your profile page.",
+    )
 
 
 class HistoryFilterForm(forms.Form):
@@ -112,3 +119,19 @@ class RerunForm(forms.Form):
         widget=forms.Select(attrs={"id": "rerun-direction"}),
     )
     strength = forms.FloatField(min_value=0.0, max_value=1.0, required=False)
+
+
+# What the result page's Share control offers, as (days, label).
+SHARE_DAYS_OPTIONS = [(days, f"{days} day{'s' if days > 1 else ''}") for days in SHARE_DAYS_CHOICES]
+
+
+class ShareForm(forms.Form):
+    """One result page's "Share" control (a variant, how long, with or without the before)."""
+
+    variant = forms.IntegerField(min_value=0, max_value=MAX_VARIANTS - 1)
+    days = forms.TypedChoiceField(
+        choices=SHARE_DAYS_OPTIONS,
+        coerce=int,
+        initial=DEFAULT_SHARE_DAYS,
+    )
+    with_before = forms.BooleanField(required=False)

@@ -104,6 +104,17 @@ class Batch(models.Model):
         return f"batch of {len(self.file_names)} · {self.id}"
 
 
+def web_copy_names(copies: dict[str, str] | None) -> list[str]:
+    """The storage names in a ``{"<width>": name}`` map of web-sized copies."""
+    return [name for name in (copies or {}).values() if isinstance(name, str) and name]
+
+
+def web_copy_name(copies: dict[str, str] | None, width: int) -> str:
+    """The stored copy of exactly this width, or "" when there is none."""
+    name = (copies or {}).get(str(width), "")
+    return name if isinstance(name, str) else ""
+
+
 class Generation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -144,6 +155,8 @@ class Generation(models.Model):
     input_width = models.PositiveIntegerField(default=0)
     input_height = models.PositiveIntegerField(default=0)
     thumbnail = models.CharField(max_length=255, blank=True)
+    # WebP copies of the input for pages, ``{"<width>": storage name}`` (see web_copy_names).
+    input_web_copies = models.JSONField(default=dict, blank=True)
 
     # What happened.
     seed_used = models.BigIntegerField(null=True, blank=True)
@@ -211,8 +224,10 @@ class Generation(models.Model):
     def file_names(self) -> list[str]:
         """Every storage name this job owns (input, thumbnail, results, frames)."""
         names = [self.input_image, self.thumbnail, self.journey_animation]
+        names.extend(web_copy_names(self.input_web_copies))
         for result in self.results.all():
             names.extend([result.composite, result.crop])
+            names.extend(web_copy_names(result.web_copies))
         names.extend(frame.image for frame in self.journey.all())
         return [name for name in names if name]
 
@@ -226,6 +241,12 @@ class GenerationResult(models.Model):
     seed = models.BigIntegerField()
     composite = models.CharField(max_length=255)
     crop = models.CharField(max_length=255, blank=True)
+    # WebP copies of the composite for pages, ``{"<width>": storage name}``; empty on results
+    # stored before they existed (pages then show the full image).
+    web_copies = models.JSONField(default=dict, blank=True)
+    # The composite's size (the engine may return a large photo smaller); 0 = not recorded.
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["variant_index"]
@@ -237,6 +258,26 @@ class GenerationResult(models.Model):
 
     def __str__(self) -> str:
         return f"Variant {self.variant_index} of {self.generation_id}"
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """The composite's size, or the photo's for results that did not record it."""
+        if self.width and self.height:
+            return self.width, self.height
+        return self.generation.input_width, self.generation.input_height
+
+    @property
+    def display_width(self) -> int:
+        return self.display_size[0]
+
+    @property
+    def display_height(self) -> int:
+        return self.display_size[1]
+
+    @property
+    def variant_label(self) -> str:
+        """How pages name it (counting from 1)."""
+        return f"Variant {self.variant_index + 1}"
 
 
 class JourneyFrame(models.Model):

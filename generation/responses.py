@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import IO
 
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 
+from generation.images import WEB_WIDTHS
 from generation.selectors import StoredImage, open_stored
 
 # A stored name is random and never written twice, so the bytes behind it never change: the
@@ -17,6 +18,18 @@ IMAGE_CACHE_CONTROL = "private, max-age=31536000, immutable"
 def image_etag(name: str) -> str:
     """A strong validator for a stored image (its name never gets other bytes)."""
     return '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
+
+
+def requested_width(value: str | None, *, download: bool = False) -> int | None:
+    """The web-sized copy a page asks for with ``?w=``; a download is always full size.
+
+    Only the stored widths exist; any other value is a 404, like a missing image.
+    """
+    if not value or download:
+        return None
+    if not value.isdigit() or int(value) not in WEB_WIDTHS:
+        raise Http404("No such image size.")
+    return int(value)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

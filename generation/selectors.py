@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import GeneratorPreferences, User
 from generation import storage
-from generation.models import Batch, Generation, Status, stage_label
+from generation.models import Batch, Generation, ShareLink, Status, stage_label, web_copy_name
+from lightsb_site.formatting import isoformat_or_none
+from lightsb_site.rate_limit import Hit
+
+QUOTA_WINDOW = timedelta(days=1)
+QUOTA_WINDOW_SECONDS = int(QUOTA_WINDOW.total_seconds())
 
 
 def generation_list(
@@ -53,12 +60,32 @@ class StoredImage:
 FILE_KINDS = ("composite", "crop", "input", "thumbnail", "journey", "animation")
 
 
-def generation_image(*, generation: Generation, kind: str, index: int = 0) -> StoredImage:
-    """The stored image of one kind of a job, or 404."""
+def web_copy(image: StoredImage, copies: dict[str, str] | None, width: int | None) -> StoredImage:
+    """The web-sized copy of ``width`` when it is stored, else the full image itself (results
+    stored before copies existed, or pictures too small to have one)."""
+    name = web_copy_name(copies, width) if width else ""
+    if not name:
+        return image
+    stem = image.filename.rsplit(".", 1)[0]
+    return StoredImage(name, f"{stem}-{width}.webp", "image/webp")
+
+
+def generation_image(
+    *, generation: Generation, kind: str, index: int = 0, width: int | None = None
+) -> StoredImage:
+    """The stored image of one kind of a job, or 404.
+
+    ``width`` asks for a web-sized copy (of a composite or the input); without one the full
+    image answers.
+    """
     short_id = str(generation.pk)[:8]
     found: StoredImage | None = None
     if kind == "input":
-        found = StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg")
+        found = web_copy(
+            StoredImage(generation.input_image, f"lightsb-{short_id}-input.jpg"),
+            generation.input_web_copies,
+            width,
+        )
     elif kind == "thumbnail" and generation.thumbnail:
         found = StoredImage(generation.thumbnail, f"lightsb-{short_id}-thumb.jpg")
     elif kind == "animation" and generation.journey_animation:
@@ -66,7 +93,7 @@ def generation_image(*, generation: Generation, kind: str, index: int = 0) -> St
             generation.journey_animation, f"lightsb-{short_id}-journey.webp", "image/webp"
         )
     elif kind in ("composite", "crop"):
-        found = _result_image(generation, kind, index, short_id)
+        found = _result_image(generation, kind, index, short_id, width)
     elif kind == "journey":
         found = next(
             (
@@ -82,15 +109,16 @@ def generation_image(*, generation: Generation, kind: str, index: int = 0) -> St
 
 
 def _result_image(
-    generation: Generation, kind: str, index: int, short_id: str
+    generation: Generation, kind: str, index: int, short_id: str, width: int | None
 ) -> StoredImage | None:
     for result in generation.results.all():
         if result.variant_index == index:
             name = result.composite if kind == "composite" else result.crop
             suffix = "" if kind == "composite" else "-face"
-            return StoredImage(
+            image = StoredImage(
                 name, f"lightsb-{short_id}-{generation.direction}-{index}{suffix}.jpg"
             )
+            return web_copy(image, result.web_copies, width) if kind == "composite" else image
     return None
 
 
@@ -99,6 +127,74 @@ def open_stored(name: str) -> IO[bytes]:
         return io.BytesIO(storage.read(name))
     except (FileNotFoundError, OSError) as error:
         raise Http404("The image is no longer stored.") from error
+
+
+def generation_daily_quota(*, owner: User, allowed: bool = True) -> Hit:
+    """The person's daily quota as a rate-limit hit: jobs accepted in the last 24 hours, and
+    when the oldest of them stops counting (for the RateLimit header fields)."""
+    from stats.selectors import usage_accepted_since
+
+    now = timezone.now()
+    accepted, oldest = usage_accepted_since(user=owner, since=now - QUOTA_WINDOW)
+    reset = (oldest + QUOTA_WINDOW - now).total_seconds() if oldest else QUOTA_WINDOW_SECONDS
+    return Hit(
+        allowed=allowed,
+        count=accepted,
+        limit=int(settings.GENERATION_DAILY_LIMIT),
+        window_seconds=QUOTA_WINDOW_SECONDS,
+        reset_seconds=max(1, math.ceil(reset)),
+    )
+
+
+def preferences_get(*, user: User) -> GeneratorPreferences:
+    """The person's generator settings; the defaults (unsaved) when none were kept."""
+    found = GeneratorPreferences.objects.filter(user=user).first()
+    return found if found is not None else GeneratorPreferences(user=user)
+
+
+def preferences_form_initial(*, user: User) -> dict[str, Any]:
+    """The generator form's starting values (its journey is a yes/no on the page)."""
+    preferences = preferences_get(user=user)
+    return {
+        "direction": preferences.direction,
+        "variants": preferences.variants,
+        "strength": preferences.strength,
+        "variation": preferences.variation,
+        "journey": preferences.journey_frames > 0,
+    }
+
+
+def preferences_export(*, user: User) -> dict[str, Any] | None:
+    """The saved generator settings, JSON-ready (None when nothing is kept)."""
+    preferences = GeneratorPreferences.objects.filter(user=user).first()
+    if preferences is None:
+        return None
+    return {
+        "direction": preferences.direction,
+        "variants": preferences.variants,
+        "strength": preferences.strength,
+        "variation": preferences.variation,
+        "journey_frames": preferences.journey_frames,
+        "updated_at": isoformat_or_none(preferences.updated_at),
+    }
+
+
+def share_links_export(*, owner: User) -> list[dict[str, Any]]:
+    """Every share link of the person's generations, JSON-ready. Never the token: only its hash
+    is stored, and not even that leaves the service."""
+    links = ShareLink.objects.filter(generation__owner=owner).order_by("created_at")
+    return [
+        {
+            "id": str(link.pk),
+            "generation_id": str(link.generation_id),
+            "variant_index": link.variant_index,
+            "with_before": link.with_before,
+            "created_at": isoformat_or_none(link.created_at),
+            "expires_at": isoformat_or_none(link.expires_at),
+            "revoked_at": isoformat_or_none(link.revoked_at),
+        }
+        for link in links
+    ]
 
 
 def generation_get_by_idempotency_key(*, owner: User, key: str) -> Generation | None:

@@ -24,15 +24,25 @@ from accounts.throttles import throttle_hit
 from generation import archives, limits, selectors, services, uploads
 from generation.errors import FAILURE_ADVICE, FaceNotUsable
 from generation.estimate import estimate_faces
-from generation.forms import GenerateForm, HistoryFilterForm, RerunForm
+from generation.forms import (
+    SHARE_DAYS_OPTIONS,
+    GenerateForm,
+    HistoryFilterForm,
+    RerunForm,
+    ShareForm,
+)
 from generation.limits import DEFAULT_JOURNEY_FRAMES, DEFAULT_VARIATION
 from generation.models import Batch, Generation, Status
-from generation.responses import image_response, zip_response
+from generation.responses import image_response, requested_width, zip_response
+from generation.services.sharing import DEFAULT_SHARE_DAYS
 from lightsb_site.api_errors import DomainError
 from lightsb_site.auth import AuthenticatedHttpRequest
 from lightsb_site.rate_limit import rate_limit_headers, throttled_message
 
 HISTORY_PAGE_SIZE = 12
+# A new share link's address, kept in the session from the POST to the page that shows it
+# once (only its hash is stored; nobody can see it again).
+NEW_SHARE_LINK_SESSION_KEY = "generation_new_share_link"
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -69,7 +79,9 @@ def _show_error(form: GenerateForm, error: DomainError) -> None:
 @login_required
 def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "generation/generator.html", _generator_context(GenerateForm()))
+        # The page starts from the person's remembered settings (the defaults otherwise).
+        form = GenerateForm(initial=selectors.preferences_form_initial(user=request.user))
+        return render(request, "generation/generator.html", _generator_context(form))
     status = 400
     form = GenerateForm(request.POST, request.FILES)
     try:
@@ -104,6 +116,15 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
             return JsonResponse(error.as_dict(), status=status)
         _show_error(form, error)
         return render(request, "generation/generator.html", _generator_context(form), status=status)
+    if data["remember"]:
+        services.preferences_save(
+            user=request.user,
+            direction=generation.direction,
+            variants=generation.variants,
+            strength=generation.strength,
+            variation=generation.variation,
+            journey_frames=generation.journey_frames,
+        )
     try:
         generation.refresh_from_db()
     except Generation.DoesNotExist as error:  # deleted meanwhile, from another tab
@@ -133,6 +154,16 @@ def _create_batch(request: AuthenticatedHttpRequest, data: dict[str, Any]) -> Ht
         idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255] or None,
         **_settings_of(data),
     )
+    if data["remember"]:
+        chosen = _settings_of(data)
+        services.preferences_save(
+            user=request.user,
+            direction=chosen["direction"],
+            variants=chosen["variants"],
+            strength=chosen["strength"],
+            variation=chosen["variation"],
+            journey_frames=chosen["journey_frames"],
+        )
     if _wants_json(request):
         return JsonResponse(_batch_payload(batch), status=201)
     return redirect("generation:batch", pk=batch.pk)
@@ -207,6 +238,16 @@ def batch_cancel(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def preferences_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if services.preferences_reset(user=request.user):
+        messages.success(request, "The generator starts from the default settings again.")
+    else:
+        messages.info(request, "The generator already starts from the default settings.")
+    return redirect("accounts:profile")
+
+
+@login_required
 @require_GET
 def progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Progress of the job created with this idempotency key (polled while the post runs)."""
@@ -259,8 +300,66 @@ def detail(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
         "journey": list(generation.journey.all()),
         "advice": FAILURE_ADVICE.get(generation.error_code, ""),
         "rerun_form": RerunForm(initial={"direction": generation.direction}),
+        **_share_context(request, generation),
     }
     return render(request, "generation/detail.html", context)
+
+
+def _share_context(request: AuthenticatedHttpRequest, generation: Generation) -> dict[str, Any]:
+    new_link = request.session.pop(NEW_SHARE_LINK_SESSION_KEY, None)
+    if not new_link or new_link.get("generation") != str(generation.pk):
+        new_link = None
+    return {
+        "new_share_link": new_link,
+        "share_links": list(
+            services.share_link_list(
+                owner=request.user, generation_id=generation.pk, active_only=True
+            )
+        ),
+        "share_days": SHARE_DAYS_OPTIONS,
+        "default_share_days": DEFAULT_SHARE_DAYS,
+    }
+
+
+def _share_section(generation: Generation) -> str:
+    return reverse("generation:detail", args=[generation.pk]) + "#share"
+
+
+@login_required
+@require_POST
+def share_create(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a variant and how long the link should work.")
+        return redirect(_share_section(generation))
+    try:
+        link, token = services.share_link_create(
+            owner=request.user,
+            generation_id=generation.pk,
+            variant_index=form.cleaned_data["variant"],
+            with_before=form.cleaned_data["with_before"],
+            days=form.cleaned_data["days"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_share_section(generation))
+    request.session[NEW_SHARE_LINK_SESSION_KEY] = {
+        "generation": str(generation.pk),
+        "url": request.build_absolute_uri(reverse("share", args=[token])),
+        "variant": link.variant_index + 1,
+        "days": form.cleaned_data["days"],
+    }
+    return redirect(_share_section(generation))
+
+
+@login_required
+@require_POST
+def share_revoke(request: AuthenticatedHttpRequest, pk: UUID, link_id: UUID) -> HttpResponse:
+    generation = selectors.generation_get(owner=request.user, generation_id=pk)
+    services.share_link_revoke(owner=request.user, link_id=link_id, generation_id=generation.pk)
+    messages.success(request, "The link was revoked: it no longer opens.")
+    return redirect(_share_section(generation))
 
 
 @login_required
@@ -270,12 +369,12 @@ def image(
 ) -> HttpResponseBase:
     if kind not in selectors.FILE_KINDS:
         raise Http404("No such image.")
+    download = request.GET.get("download") == "1"
+    width = requested_width(request.GET.get("w"), download=download)
     generation = selectors.generation_get(owner=request.user, generation_id=pk)
-    stored = selectors.generation_image(generation=generation, kind=kind, index=index)
+    stored = selectors.generation_image(generation=generation, kind=kind, index=index, width=width)
     return image_response(
-        stored,
-        download=request.GET.get("download") == "1",
-        if_none_match=request.headers.get("If-None-Match", ""),
+        stored, download=download, if_none_match=request.headers.get("If-None-Match", "")
     )
 
 

@@ -9,4 +9,9 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from generation.hooks import on_generation_finished
         from integrations import schema  # noqa: F401
+        from integrations.webhooks import webhook_generation_finished
+
+        # generation never imports integrations: it calls back whoever registered.
+        on_generation_finished(webhook_generation_finished)

@@ -48,3 +48,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value.strip():
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_float_list(name: str, default: list[float]) -> list[float]:
+    """A comma-separated list of non-negative numbers (e.g. seconds); empty = ``default``."""
+    numbers: list[float] = []
+    for item in env_list(name, [str(value) for value in default]):
+        try:
+            number = float(item)
+        except ValueError:
+            raise EnvironmentValueError(f"{name}: {item!r} is not a number.") from None
+        if not number >= 0 or number == float("inf"):
+            raise EnvironmentValueError(f"{name}: {item!r} must be zero or more.")
+        numbers.append(number)
+    return numbers

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
 REDIS_PREFIX = "lightsb:rate:"
-# Where a counted request keeps its Hit, for the 429 headers written by the API error handler.
+# Where a counted request keeps its tightest Hit, for the 429 headers written by the API error
+# handler, and every Hit counted for it (RateLimitHeadersMiddleware writes their headers).
 RATE_LIMIT_ATTRIBUTE = "lightsb_rate_limit"
+RATE_LIMITS_ATTRIBUTE = "lightsb_rate_limits"
 MAX_KEY_LENGTH = 200
 
 
@@ -149,13 +151,32 @@ def rate_hit(*, scope: str, ident: str, rate: Rate) -> Hit:
     )
 
 
-def rate_limit_headers(hit: Hit) -> dict[str, str]:
-    """``Retry-After`` plus the IETF RateLimit header fields (draft-ietf-httpapi-ratelimit)."""
+def tightest_hit(hits: list[Hit]) -> Hit:
+    """The limit a client meets first: a refusal, else the fewest requests left."""
+    return min(hits, key=lambda hit: (hit.allowed, hit.remaining, -hit.reset_seconds))
+
+
+def rate_limit_remember(request: object, hit: Hit) -> None:
+    """Keep ``hit`` on the request so its answer carries the RateLimit header fields."""
+    hits = [*getattr(request, RATE_LIMITS_ATTRIBUTE, ()), hit]
+    setattr(request, RATE_LIMITS_ATTRIBUTE, hits)
+    setattr(request, RATE_LIMIT_ATTRIBUTE, tightest_hit(hits))
+
+
+def rate_limit_headers(hit: Hit, *, also: list[Hit] | None = None) -> dict[str, str]:
+    """``Retry-After`` plus the IETF RateLimit header fields (draft-ietf-httpapi-ratelimit).
+
+    ``RateLimit-Limit/Remaining/Reset`` describe ``hit``; ``RateLimit-Policy`` lists it and
+    every other limit in ``also`` that applied to the same request.
+    """
+    policies = [hit, *(other for other in also or [] if other is not hit)]
     headers = {
         "RateLimit-Limit": str(hit.limit),
         "RateLimit-Remaining": str(hit.remaining),
         "RateLimit-Reset": str(hit.reset_seconds),
-        "RateLimit-Policy": f"{hit.limit};w={hit.window_seconds}",
+        "RateLimit-Policy": ", ".join(
+            f"{policy.limit};w={policy.window_seconds}" for policy in policies
+        ),
     }
     if not hit.allowed:
         headers["Retry-After"] = str(hit.reset_seconds)

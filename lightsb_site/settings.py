@@ -20,7 +20,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from lightsb_site.env import env_bool, env_int, env_list
+from lightsb_site.env import env_bool, env_float_list, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LIGHTSB_VAR_DIR", BASE_DIR / "var"))
@@ -155,6 +155,8 @@ MIDDLEWARE = [
     "lightsb_site.metrics.RequestMetricsMiddleware",
     # A database outage answers 503 (JSON under /api/), not 500; see db_unavailable.py.
     "lightsb_site.db_unavailable.DatabaseUnavailableMiddleware",
+    # RateLimit-* on every answer a throttle or quota counted; Retry-After on every 429/503.
+    "lightsb_site.rate_limit_middleware.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (Django 5.2 has none built in) and Permissions-Policy.
     "lightsb_site.csp.ContentSecurityPolicyMiddleware",
@@ -383,8 +385,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # JSON bodies are documented as JSON only (the form encodings DRF also parses stay
+    # accepted, undocumented): one content type per body is what generated clients handle
+    # (openapi-python-client emits broken code for a body offered in three encodings).
+    # Uploads declare multipart/form-data themselves.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # One enum for every field that takes a direction (the job's and a hint's suggestion).
-    "ENUM_NAME_OVERRIDES": {"DirectionEnum": "generation.models.Direction"},
+    "ENUM_NAME_OVERRIDES": {
+        "DirectionEnum": "generation.models.Direction",
+        "GenerationStatusEnum": "generation.models.Status",
+        "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -456,6 +467,15 @@ TASKS = {
         ),
     }
 }
+
+# --- Webhooks (integrations/webhooks.py, docs/api-integrators.md) -----------------------------
+# Besides https to public addresses, accept http and https to loopback (127.0.0.1, ::1):
+# development and tests only. Private, link-local and reserved addresses are always refused.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG or TESTING)
+# Seconds before each retry of a failed delivery; len + 1 attempts in all (5 within ~6.5 min).
+WEBHOOK_RETRY_DELAYS = env_float_list("WEBHOOK_RETRY_DELAYS", [10.0, 30.0, 90.0, 270.0])
+# One attempt's limit for connecting and for each read of the receiver's answer.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 
 # --- Email (password reset) -----------------------------------------------------------------
 # Default: mails are printed to the console (or written to EMAIL_FILE_PATH); EMAIL_HOST sends

@@ -30,6 +30,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
+    path("privacy/", views.retention, name="retention"),
     path("accounts/", include("accounts.urls")),
     path("stats/", include("stats.urls")),
     path("generate/", include("generation.urls")),

@@ -22,6 +22,26 @@ def about(request: HttpRequest) -> HttpResponse:
     return render(request, "about.html")
 
 
+def retention(request: HttpRequest) -> HttpResponse:
+    """What is stored, for how long and how to delete it; every period is read from the
+    configuration, so the page cannot drift from what the purge and the tokens really do."""
+    from generation.services.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS
+    from integrations.services import MAX_ACTIVE_KEYS
+
+    jwt = settings.SIMPLE_JWT
+    context = {
+        "retention_days": int(settings.GENERATION_RETENTION_DAYS),
+        "refresh_days": jwt["REFRESH_TOKEN_LIFETIME"].days,
+        "remember_me_days": settings.REFRESH_REMEMBER_ME_LIFETIME.days,
+        "access_minutes": int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds() // 60),
+        "browser_session_days": int(settings.SESSION_COOKIE_AGE) // 86_400,
+        "share_default_days": DEFAULT_SHARE_DAYS,
+        "share_max_days": MAX_SHARE_DAYS,
+        "max_api_keys": MAX_ACTIVE_KEYS,
+    }
+    return render(request, "retention.html", context)
+
+
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 

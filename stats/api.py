@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +18,20 @@ from lightsb_site.auth import api_user
 from stats.selectors import usage_summary
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A regular user",
+            value={
+                "usage_count": 12,
+                "images_count": 40,
+                "last_used_at": "2026-12-01T09:30:00Z",
+                "avg_processing_seconds": 6.4,
+            },
+            response_only=True,
+        )
+    ]
+)
 class UsageStatsOutput(serializers.Serializer):
     usage_count = serializers.IntegerField()
     images_count = serializers.IntegerField()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
+import socket
 import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from PIL import Image
@@ -46,3 +50,27 @@ def multipart_body(
     )
     parts.append(marker + b"--\r\n")
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every message it receives (see the ``smtp_inbox`` fixture)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        mail = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, mail))
+        return "250 Message accepted for delivery"
+
+    def last_link(self, pattern: str) -> str:
+        """The first match of ``pattern`` (one group) in the newest mail's body."""
+        match = re.search(pattern, self.messages[-1][1].get_content())
+        assert match is not None, self.messages[-1][1].get_content()
+        return match.group(1)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "stats", "generation", "lightsb_site")
+PACKAGES = ("accounts", "stats", "generation", "integrations", "lightsb_site")
 
 
 def _module_name(path: Path) -> str:
@@ -150,10 +150,22 @@ def test_the_only_import_that_points_back_is_the_task_running_its_service():
     # imports it inside its body, after every module has loaded.
     assert "generation.services.run" in graph["generation.tasks"]
     graph["generation.tasks"] -= {"generation.services", "generation.services.run"}
+    assert "integrations.webhooks" in graph["integrations.tasks"]
+    graph["integrations.tasks"] -= {"integrations.webhooks"}
 
     cycle = find_cycle(graph)
 
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_generation_hears_of_ended_jobs_through_callbacks_without_importing_integrations():
+    graph = import_graph(deferred=True)
+    lifecycle_source = (ROOT / "generation" / "services" / "lifecycle.py").read_text()
+
+    for module in ("generation.services.lifecycle", "generation.hooks", "generation.tasks"):
+        assert not any(target.startswith("integrations") for target in graph[module]), module
+    assert "run_finished_hooks(" in lifecycle_source
+    assert "generation.hooks" in graph["integrations.apps"]
 
 
 def test_the_cycle_finder_finds_a_cycle_that_is_there():

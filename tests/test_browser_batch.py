@@ -1,7 +1,4 @@
-"""Browser: a batch of three photos chosen at once, one progress, every result, one zip.
-
-Uses the browser, live server and login helpers of test_browser_e2e.py.
-"""
+"""Browser: a batch of three photos chosen at once, one progress, every result, one zip."""
 
 from __future__ import annotations
 
@@ -9,20 +6,15 @@ import io
 import zipfile
 
 from generation.models import Batch, Status
-from tests.test_browser_e2e import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    app,
-    browser,
-    log_in,
-    pytestmark,
-    record_progress,
-    tab,
-)
+from tests.browser import BROWSER_SUITE, MOBILE, PASSWORD, axe_report, log_in
+from tests.test_browser_e2e import record_progress
+
+pytestmark = BROWSER_SUITE
 
 
 def test_three_photos_chosen_at_once_become_one_batch_with_one_zip(
-    tab,  # noqa: F811 (the fixture imported above)
-    app,  # noqa: F811
+    tab,
+    app,
     make_user,
     portrait_jpeg,
     tmp_path,
@@ -58,6 +50,9 @@ def test_three_photos_chosen_at_once_become_one_batch_with_one_zip(
     assert items.count() == 3
     for number in (1, 2, 3):
         assert f"portrait-{number}.jpg" in items.nth(number - 1).inner_text()
+    assert axe_report(page, "batch page, desktop") == []
+    page.set_viewport_size(MOBILE.as_size())
+    assert axe_report(page, "batch page, phone") == []
     loaded = page.eval_on_selector_all(
         ".batch-items img", "images => images.map(i => i.naturalWidth)"
     )

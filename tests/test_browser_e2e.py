@@ -10,150 +10,16 @@ installed (`apt-get install chromium`; .ci/run does it).
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import os
-import shutil
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from generation.models import Generation, Status
+from tests.browser import BROWSER_SUITE, PASSWORD, Tab, drop_file, jpeg, log_in
 from tests.support import IMMEDIATE
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-PASSWORD = "correct-horse-battery-42"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium"]
-    candidates += [shutil.which(name) or "" for name in ("chromium", "chromium-browser")]
-    return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
-
-
-CHROMIUM = find_chromium()
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="browser tests SKIPPED: no Chromium found (apt-get install chromium, or set "
-        "CHROMIUM_PATH)",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread while the browser is open;
-    # Django's ORM refuses to run beside one unless told it is safe (it is: nothing here is
-    # async, the loop only drives the browser).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            instance = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield instance
-            instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def app(browser, live_server, settings, media_root):
-    """The live server with jobs run at once and private media."""
-    settings.TASKS = IMMEDIATE
-    ARTIFACTS.mkdir(exist_ok=True)
-    return live_server
-
-
-class Tab:
-    """A page plus the console errors it logged (a CSP violation shows up there)."""
-
-    def __init__(self, browser, base_url: str, *, javascript: bool = True):
-        self.context = browser.new_context(
-            base_url=base_url,
-            java_script_enabled=javascript,
-            accept_downloads=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        self.context.set_default_timeout(20_000)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on(
-            "console", lambda message: message.type == "error" and self.errors.append(message.text)
-        )
-        self.page.on(
-            "response",
-            lambda response: (
-                response.status >= 500 and self.errors.append(f"{response.status} {response.url}")
-            ),
-        )
-        self.page.on("dialog", lambda dialog: dialog.accept())  # "Delete this generation?"
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser, app):
-    opened = Tab(browser, app.url)
-    yield opened
-    opened.close()
-    assert opened.errors == [], opened.errors  # no CSP violation, no script error
-
-
-def jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def log_in(page, identifier: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=identifier]", identifier)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/accounts/profile/")
-
-
-def drop_file(page, data: bytes, name: str) -> None:
-    """Drop a file on the drop zone the way a browser does: a DataTransfer on drag events."""
-    page.wait_for_selector("html.has-js")  # generator.js (deferred) has set up the drop zone
-    page.evaluate(
-        """([payload, name]) => {
-            const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
-            const zone = document.getElementById("dropzone");
-            for (const type of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(
-                    new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true })
-                );
-            }
-        }""",
-        [base64.b64encode(data).decode(), name],
-    )
+pytestmark = BROWSER_SUITE
 
 
 def record_progress(page) -> None:
@@ -340,3 +206,43 @@ def test_the_generator_marks_bad_fields_and_refuses_big_files_before_uploading(
     assert [url for url in posts if url.endswith("/generate/")] == []
     # Chromium logs the expected 400 of the first post as a failed resource; nothing else.
     tab.errors[:] = [error for error in tab.errors if "status of 400" not in error]
+
+
+def test_the_owner_shares_a_result_that_opens_logged_out_until_revoked(
+    tab, browser, app, make_user, make_generation, settings
+):
+    owner = make_user(username="sharer", email="sharer@example.com", password=PASSWORD)
+    generation = make_generation(owner=owner, variants=2, run=True)
+    settings.TASKS = IMMEDIATE
+    page = tab.page
+    log_in(page, "sharer")
+    page.goto(f"/generate/{generation.pk}/")
+
+    second = page.locator(".variant").nth(1)
+    second.locator("summary:has-text('Share')").click()
+    second.locator("select[name=days]").select_option("1")
+    second.locator("input[name=with_before]").check()
+    second.locator("button:has-text('Create link')").click()
+    page.wait_for_selector("#share-new-url")
+    link = page.locator("#share-new-url").input_value()
+    page.click("button[data-copy-target]")
+    assert page.locator("button[data-copy-target]").inner_text() == "Copied"
+    assert page.locator(".share-link-list li").count() == 1
+    tab.shot("share-created")
+
+    visitor = Tab(browser, app.url)
+    try:
+        shared = visitor.page.goto(link)
+        assert shared.status == 200
+        assert visitor.page.locator(".share figure").count() == 2  # before and after
+        assert "sharer" not in visitor.page.content()
+        visitor.shot("share-public")
+
+        page.click(".share-link-list button:has-text('Revoke')")  # the confirm is accepted
+        page.wait_for_selector("text=The link was revoked")
+        assert page.locator(".share-link-list li").count() == 0
+
+        assert visitor.page.goto(link).status == 404
+        assert visitor.page.goto(link + "image/after/").status == 404
+    finally:
+        visitor.close()

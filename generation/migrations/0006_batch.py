@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generation", "0004_share_links"),
+        ("generation", "0005_web_copies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -115,10 +115,13 @@ def seam_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarray) -
     }
 
 
-def _region_lab(rgb: np.ndarray, landmarks: np.ndarray) -> torch.Tensor:
-    """Cheek/nose pixels' Lab (M, 3)."""
+def _region_lab(rgb: np.ndarray, landmarks: np.ndarray, *, upper_lip: bool = True) -> torch.Tensor:
+    """Cheek/nose pixels' Lab (M, 3), down to the top of the upper lip, or (``upper_lip``
+    False) only down to the nose's base: the skin that no hair edit (moustache removal,
+    stubble) touches, so its shift is the skin tone's drift alone."""
     left, right = landmarks[36, 0], landmarks[45, 0]
-    top, bottom = landmarks[28, 1], landmarks[51, 1]
+    top = landmarks[28, 1]
+    bottom = landmarks[51, 1] if upper_lip else landmarks[33, 1]
     region = rgb[int(top) : int(bottom) + 1, int(left) : int(right) + 1]
     return rgb_to_lab(torch.from_numpy(region.astype(np.float32) / 255)).reshape(-1, 3)
 
@@ -127,6 +130,8 @@ def fidelity_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarra
     lab_before = _region_lab(before, landmarks)
     lab_after = _region_lab(after, landmarks)
     mean_before, mean_after = lab_before.mean(0), lab_after.mean(0)
+    skin_before = _region_lab(before, landmarks, upper_lip=False)[:, 0].mean()
+    skin_after = _region_lab(after, landmarks, upper_lip=False)[:, 0].mean()
     jaw = landmarks[0:17]
     left, right = int(jaw[:, 0].min()), int(jaw[:, 0].max()) + 1
     top, bottom = int(landmarks[17:27, 1].min()), int(landmarks[8, 1]) + 1
@@ -135,6 +140,7 @@ def fidelity_figures(before: np.ndarray, after: np.ndarray, landmarks: np.ndarra
     return {
         "lightness_in": float(mean_before[0]),
         "l_shift": float(mean_after[0] - mean_before[0]),
+        "l_shift_skin": float(skin_after - skin_before),
         "delta_e_mean_colour": float(torch.linalg.norm(mean_after - mean_before)),
         "sharpness_ratio": laplacian_variance(grey_after.double())
         / max(laplacian_variance(grey_before.double()), 1e-9),
@@ -260,6 +266,7 @@ def _summarise(rows, fidelity_rows, info, faces, variants) -> dict:
         name: {
             "outputs": len(members),
             "l_shift_mean": _mean([m["l_shift"] for m in members]),
+            "l_shift_skin_mean": _mean([m["l_shift_skin"] for m in members]),
             "delta_e_mean_colour_median": _median([m["delta_e_mean_colour"] for m in members]),
             "sharpness_ratio_median": _median([m["sharpness_ratio"] for m in members]),
         }
@@ -293,14 +300,17 @@ def _markdown(report: dict) -> str:
         )
     lines += [
         "",
-        "Fidelity per group (cheek/nose region of the input, output minus input)",
+        "Fidelity per group (output minus input; cheeks and nose down to the upper lip, and the "
+        "skin above the nose's base that no hair edit touches)",
         "",
-        "| group | outputs | mean L* shift | median ΔE (mean colour) | sharpness out/in |",
-        "|---|---|---|---|---|",
+        "| group | outputs | mean L* shift | mean L* shift, skin above the lip "
+        "| median ΔE (mean colour) | sharpness out/in |",
+        "|---|---|---|---|---|---|",
     ]
     for name, entry in report["fidelity_groups"].items():
         lines.append(
             f"| {name} | {entry['outputs']} | {entry['l_shift_mean']:+.2f} | "
+            f"{entry['l_shift_skin_mean']:+.2f} | "
             f"{entry['delta_e_mean_colour_median']:.2f} | {entry['sharpness_ratio_median']:.2f} |"
         )
     return "\n".join(lines) + "\n"

@@ -449,6 +449,9 @@ def _chroma(image: torch.Tensor) -> torch.Tensor:
     )
 
 
+BEARD_SKIN_QUANTILE = 0.1
+
+
 def _remove_beard(image, dense, beard_area, face, width, amount) -> torch.Tensor:
     """Find hair in the beard area by how far it is from the cheeks' colour (darker, or greyer
     for a white beard), and fill it from the surrounding skin (a normalised blur that ignores
@@ -456,13 +459,22 @@ def _remove_beard(image, dense, beard_area, face, width, amount) -> torch.Tensor
     reference = skin_reference(image, dense, width)[:, None, None]
     reference_luma = skin_luma_field(image, dense, width).clamp(min=1.0)
     darker = (reference_luma - _luma(image)) / reference_luma
+    # Lighting alone leaves the lower face darker than the reference patches (on dark skin the
+    # cheekbones under the eyes catch the light): darkness counts from the lower face's own
+    # lightest skin, so a shaved face's shading is not taken for a beard.
+    inside = darker[beard_area > 0.5]
+    if inside.numel() > 16:
+        darker = darker - torch.quantile(inside, BEARD_SKIN_QUANTILE).clamp(min=0)
     gap = _chroma(image) - _chroma(reference)
     chroma_gap = torch.hypot(gap[0], gap[1])
     chroma_reference = torch.linalg.norm(_chroma(reference)).clamp(min=4.0)
     greyer = chroma_gap / chroma_reference
     evidence = torch.maximum((darker - 0.06) / 0.16, (greyer - 0.35) / 0.4)
     hair = _gaussian(evidence.clamp(0, 1)[None], width * 0.012)[0] * beard_area
-    keep = face * (1 - hair) ** 2
+    # The skin under a beard is the lower face's skin: shaded like the chin and the jaw, not lit
+    # like the cheekbones. Skin found inside the beard area (between the hairs, under the lip)
+    # counts ten times as much as the rest of the face, which only fills where none is near.
+    keep = face * (1 - hair) ** 2 * (0.1 + beard_area)
     sigma = width * 0.07
     filled = _gaussian(image * keep[None], sigma) / _gaussian(keep[None], sigma).clamp(min=1e-3)
     grain = image - _gaussian(image, width * 0.01)

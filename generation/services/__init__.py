@@ -5,6 +5,9 @@
 - ``batch``: several photos with the same settings, each its own job, one quota check.
 - ``lifecycle``: :func:`~generation.services.lifecycle.finish` (the one terminal transition),
   cancel, reap stale jobs, delete, purge.
+- ``sharing``: public, expiring, revocable links to one result; ``preferences``: the
+  generator's remembered settings.
+- ``web_copies``: the WebP copies at display widths that pages show (and their backfill).
 
 Views (HTML and API), admin actions, commands and the background task call these; the rules
 live here once. Imports flow one way: views → services → tasks, and the task imports
@@ -35,6 +38,7 @@ from generation.services.lifecycle import (
     generation_reap_stale,
     generations_delete,
 )
+from generation.services.preferences import preferences_reset, preferences_save
 from generation.services.run import (
     default_worker_id,
     generation_claim,
@@ -46,6 +50,10 @@ from generation.services.sharing import (
     share_link_get_active,
     share_link_list,
     share_link_revoke,
+)
+from generation.services.web_copies import (
+    generation_backfill_web_copies,
+    generation_make_web_copies,
 )
 from generation.tasks import generation_enqueue
 
@@ -61,6 +69,7 @@ __all__ = [
     "batch_cancel",
     "batch_create",
     "default_worker_id",
+    "generation_backfill_web_copies",
     "generation_cancel",
     "generation_claim",
     "generation_create",
@@ -68,12 +77,15 @@ __all__ = [
     "generation_delete_all",
     "generation_enqueue",
     "generation_execute",
+    "generation_make_web_copies",
     "generation_purge_expired",
     "generation_reap_stale",
     "generation_rerun",
     "generation_run",
     "generation_validate_parameters",
     "generations_delete",
+    "preferences_reset",
+    "preferences_save",
     "share_link_create",
     "share_link_get_active",
     "share_link_list",

@@ -3,6 +3,7 @@ queue the task, all or nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import uuid
@@ -19,7 +20,12 @@ from PIL import Image
 
 from accounts.models import User
 from generation import storage, uploads
-from generation.errors import DailyLimitReached, GenerationGone, InvalidGenerationParameters
+from generation.errors import (
+    DailyLimitReached,
+    GenerationGone,
+    IdempotencyKeyReused,
+    InvalidGenerationParameters,
+)
 from generation.images import make_thumbnail
 from generation.limits import (
     DEFAULT_STRENGTH,
@@ -113,7 +119,9 @@ def generation_create(
     """Validate an uploaded photo, store a clean copy and queue a job for it.
 
     Returns ``(generation, created)``; with an ``idempotency_key`` the owner already used, the
-    earlier job is returned with ``created=False`` and nothing new is stored or counted.
+    earlier job is returned with ``created=False`` and nothing new is stored or counted, as long
+    as the photo and the settings are the same as the first time (else ``IdempotencyKeyReused``,
+    409). A key stays taken while its job exists.
     Raises ``UploadError`` (400/413), ``InvalidGenerationParameters`` or ``DailyLimitReached``
     (429, with ``retry_after``), in which case no file and no row remain.
     """
@@ -126,11 +134,21 @@ def generation_create(
         journey_frames=journey_frames,
         variation=variation,
     )
+    sanitized = uploads.sanitize_upload(upload)
     if idempotency_key:
         existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
         if existing is not None:
-            return existing, False
-    sanitized = uploads.sanitize_upload(upload)
+            return _replayed(
+                existing,
+                sanitized=sanitized,
+                direction=direction,
+                variants=variants,
+                strength=strength,
+                variation=variation,
+                seed=seed,
+                face_index=face_index,
+                journey_frames=journey_frames,
+            ), False
     return _create_job(
         owner=owner,
         sanitized=sanitized,
@@ -147,6 +165,51 @@ def generation_create(
 
 def _find_by_idempotency_key(*, owner: User, idempotency_key: str) -> Generation | None:
     return Generation.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+
+
+def _same_input(existing: Generation, data: bytes) -> bool:
+    # The stored input is the sanitised JPEG, and sanitising is deterministic: the same photo
+    # gives the same bytes. A stored file that cannot be read proves nothing either way.
+    try:
+        stored = storage.read(existing.input_image)
+    except OSError:
+        return True
+    return hashlib.sha256(stored).digest() == hashlib.sha256(data).digest()
+
+
+def _replayed(
+    existing: Generation,
+    *,
+    sanitized: uploads.SanitizedImage,
+    direction: str,
+    variants: int,
+    strength: float,
+    variation: float,
+    seed: int | None,
+    face_index: int | None,
+    journey_frames: int,
+) -> Generation:
+    """The job of a repeated ``Idempotency-Key``, if the request is the same as the first one;
+    a different request under a used key raises ``IdempotencyKeyReused`` (409)."""
+    asked = {
+        "direction": (direction, existing.direction),
+        "variants": (variants, existing.variants),
+        "strength": (strength, existing.strength),
+        "variation": (variation, existing.variation),
+        "seed": (seed, existing.seed),
+        "face": (face_index, existing.face_index),
+        "journey": (journey_frames, existing.journey_frames),
+    }
+    differs = [name for name, (now, first) in asked.items() if now != first]
+    if not _same_input(existing, sanitized.data):
+        differs.insert(0, "file")
+    if differs:
+        raise IdempotencyKeyReused(
+            fields={
+                name: ["Differs from the request that first used this key."] for name in differs
+            }
+        )
+    return existing
 
 
 def _create_job(
@@ -175,6 +238,16 @@ def _create_job(
         stored.append(name)
         return name
 
+    asked: dict[str, Any] = {
+        "sanitized": sanitized,
+        "direction": direction,
+        "variants": variants,
+        "strength": strength,
+        "variation": variation,
+        "seed": seed,
+        "face_index": face_index,
+        "journey_frames": journey_frames,
+    }
     generation_id = uuid.uuid4()
     try:
         with transaction.atomic():
@@ -185,7 +258,7 @@ def _create_job(
             if idempotency_key:
                 existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
                 if existing is not None:
-                    return existing, False
+                    return _replayed(existing, **asked), False
             check_daily_limit(owner=owner, now=timezone.now())
             generation = insert_job(
                 owner=owner,
@@ -209,7 +282,7 @@ def _create_job(
         if idempotency_key:
             existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
             if existing is not None:
-                return existing, False
+                return _replayed(existing, **asked), False
         raise
     except BaseException:
         storage.delete_files(stored)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from generation import storage
 from generation.errors import GenerationNotCancelable
+from generation.hooks import run_finished_hooks
 from generation.models import FINISHED_STATUSES, Batch, Generation, Stage, Status
 from generation.services.create import refresh_or_gone
 from generation.tasks import generation_enqueue, jobs_run_in_process
@@ -63,7 +64,8 @@ def finish(
     already moved it and nothing is written, counted or observed (returns False). Otherwise
     the status, stage and finish time are written together with ``values``; ``in_transaction``
     runs in the same transaction (the results' rows); a succeeded or failed job counts as one
-    use of the owner (a canceled one does not); then the metrics are observed.
+    use of the owner (a canceled one does not); the callbacks other apps registered in
+    ``generation.hooks`` run in the same transaction (webhooks); then the metrics are observed.
     """
     update: dict[str, Any] = {
         "status": status,
@@ -89,6 +91,7 @@ def finish(
                 processing_seconds=processing_seconds or 0.0,
                 used_at=now,
             )
+        run_finished_hooks(generation_id=generation.pk, status=str(status))
     observe_generation(
         direction=generation.direction,
         timings=timings or {},

@@ -35,6 +35,7 @@ from generation.ml import direction_hint
 from generation.ml.animation import journey_webp
 from generation.models import Generation, GenerationResult, JourneyFrame, Stage, Status
 from generation.services.lifecycle import finish, generation_reap_stale
+from generation.services.web_copies import Store, open_for_web_copies, web_copies_store
 
 if TYPE_CHECKING:
     from generation.ml import TranslationResult
@@ -181,6 +182,14 @@ def _cancel(*, generation: Generation, attempt: int, started: float) -> str:
     return Status.CANCELED
 
 
+def _input_web_copies(generation: Generation, store: Store) -> dict[str, str]:
+    try:
+        data = storage.read(generation.input_image)
+    except FileNotFoundError:  # the pages fall back to the full input
+        return {}
+    return web_copies_store(open_for_web_copies(data).picture, store=store)
+
+
 def _save_results(
     *, generation: Generation, attempt: int, started: float, result: TranslationResult
 ) -> str:
@@ -203,6 +212,7 @@ def _save_results(
         primary_face = generation.face_index if generation.face_index is not None else 0
         for variant in result.variants:
             composite = store("result", encode_jpeg(variant.composite))
+            web_copies = web_copies_store(variant.composite, store=store)
             crop_name = ""
             crops = dict(variant.crops)
             face_for_crop = primary_face if primary_face in crops else next(iter(crops), None)
@@ -216,6 +226,9 @@ def _save_results(
                     seed=variant.seed,
                     composite=composite,
                     crop=crop_name,
+                    web_copies=web_copies,
+                    width=variant.composite.width,
+                    height=variant.composite.height,
                 )
             )
         frames = [
@@ -226,6 +239,7 @@ def _save_results(
         ]
         animation = store("journey", journey_webp(result.journey), "webp") if result.journey else ""
         thumbnail = store("thumb", make_thumbnail(result.variants[0].composite)) if rows else ""
+        input_web_copies = _input_web_copies(generation, store)
         primary = next((f for f in result.faces if f.index == primary_face), None)
         hint = direction_hint(result.direction, primary.estimate if primary else None)
 
@@ -260,6 +274,7 @@ def _save_results(
                 "journey_animation": animation,
                 "timings": {key: round(float(value), 4) for key, value in result.timings.items()},
                 "thumbnail": thumbnail or generation.thumbnail,
+                "input_web_copies": input_web_copies,
             },
             in_transaction=write_rows,
         )

@@ -18,6 +18,8 @@ from generation.models import Generation, ShareLink, Status
 
 DEFAULT_SHARE_DAYS = 7
 MAX_SHARE_DAYS = 30
+# What the result page offers (the API takes any number of days up to MAX_SHARE_DAYS).
+SHARE_DAYS_CHOICES = (1, DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS)
 TOKEN_BYTES = 32
 
 
@@ -58,19 +60,26 @@ def share_link_create(
     return link, token
 
 
-def share_link_revoke(*, owner: User, link_id: UUID) -> None:
-    """Revoke one of the owner's links at once (a 404 for anyone else's)."""
-    updated = ShareLink.objects.filter(
-        pk=link_id, generation__owner=owner, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    if not updated and not ShareLink.objects.filter(pk=link_id, generation__owner=owner).exists():
+def share_link_revoke(*, owner: User, link_id: UUID, generation_id: UUID | None = None) -> None:
+    """Revoke one of the owner's links at once (a 404 for anyone else's, or for a link of
+    another generation when ``generation_id`` is given)."""
+    links = ShareLink.objects.filter(pk=link_id, generation__owner=owner)
+    if generation_id is not None:
+        links = links.filter(generation_id=generation_id)
+    updated = links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated and not links.exists():
         raise Http404("No such share link.")
 
 
-def share_link_list(*, owner: User, generation_id: UUID | None = None) -> QuerySet[ShareLink]:
+def share_link_list(
+    *, owner: User, generation_id: UUID | None = None, active_only: bool = False
+) -> QuerySet[ShareLink]:
+    """The owner's links (of one generation); ``active_only`` leaves out revoked and expired."""
     links = ShareLink.objects.filter(generation__owner=owner).select_related("generation")
     if generation_id is not None:
         links = links.filter(generation_id=generation_id)
+    if active_only:
+        links = links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return links
 
 

@@ -10,10 +10,10 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-CODE_DIRS = ["lightsb_site", "accounts", "generation", "stats", "deploy"]
+CODE_DIRS = ["lightsb_site", "accounts", "generation", "stats", "integrations", "deploy"]
 READ_PATTERN = re.compile(
     r"""(?:os\.environ(?:\.get|\.setdefault)?\(\s*|os\.environ\[|os\.getenv\(\s*|"""
-    r"""env_(?:bool|int|list)\(\s*|_env_(?:bool|int)\(\s*)"([A-Z][A-Z0-9_]+)\""""
+    r"""env_(?:bool|int|list|float_list)\(\s*|_env_(?:bool|int)\(\s*)"([A-Z][A-Z0-9_]+)\""""
 )
 
 

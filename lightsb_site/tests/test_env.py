@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lightsb_site.env import EnvironmentValueError, env_bool, env_int, env_list
+from lightsb_site.env import EnvironmentValueError, env_bool, env_float_list, env_int, env_list
 
 
 @pytest.mark.parametrize("word", ["1", "true", "TRUE", " yes ", "On"])
@@ -48,3 +48,14 @@ def test_lists_are_split_on_commas_and_trimmed(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", " a.example , b.example,,")
 
     assert env_list("DJANGO_ALLOWED_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_number_lists_are_read_and_bad_items_refused(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_RETRY_DELAYS", "1, 2.5,10")
+    assert env_float_list("WEBHOOK_RETRY_DELAYS", [3.0]) == [1.0, 2.5, 10.0]
+    monkeypatch.setenv("WEBHOOK_RETRY_DELAYS", "1,soon")
+    with pytest.raises(EnvironmentValueError, match="WEBHOOK_RETRY_DELAYS"):
+        env_float_list("WEBHOOK_RETRY_DELAYS", [3.0])
+    monkeypatch.setenv("WEBHOOK_RETRY_DELAYS", "-1")
+    with pytest.raises(EnvironmentValueError, match="zero or more"):
+        env_float_list("WEBHOOK_RETRY_DELAYS", [3.0])

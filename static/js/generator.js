@@ -308,6 +308,7 @@
       document.querySelectorAll("[data-compare]").forEach(function (link) {
         link.addEventListener("click", function (event) {
           event.preventDefault();
+          after.srcset = link.dataset.compareSrcset || "";  // srcset wins over src
           after.src = link.dataset.compare;
           after.alt = link.querySelector("img").alt;
           compare.scrollIntoView({ behavior: "smooth", block: "center" });

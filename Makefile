@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test test-fast lint typecheck format install migrate bench-engine loadtest clean
+.PHONY: run dev test test-fast lint typecheck format install migrate bench-engine home-examples loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test-fast: lint
 
 bench-engine: install
 	$(BIN)/python bench/engine.py
+
+# The home page's before/after pictures, remade by the engine (commit static/examples/ after).
+home-examples: install
+	$(BIN)/python manage.py make_home_examples
 
 # 100 users against gunicorn + db_worker on PostgreSQL (DATABASE_URL, default .../h_quality);
 # figures in bench/results/full.md, non-zero exit when a target is missed.

@@ -40,9 +40,10 @@ from generation.limits import (
     MAX_VARIANTS,
     MAX_VARIATION,
     MIN_JOURNEY_FRAMES,
+    max_batch_photos,
     upload_size_text,
 )
-from generation.models import Direction, Generation, Status
+from generation.models import Batch, Direction, Generation, Status
 from generation.responses import image_response, zip_response
 from generation.services.sharing import MAX_SHARE_DAYS
 from integrations import scopes, webhooks
@@ -849,6 +850,256 @@ class GenerationArchiveApi(APIView):
 
 def _wants_download(request: Request) -> bool:
     return request.query_params.get("download", "").lower() in ("1", "true", "yes")
+
+
+# --- Batches ---------------------------------------------------------------------------------
+class BatchInputSerializer(GenerateInputSerializer):
+    file = None  # type: ignore[assignment]
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=True,
+        help_text=(
+            f"The photos (send the field once per photo, at most {max_batch_photos()}): JPEG, "
+            f"PNG or WEBP, each at most {upload_size_text()}."
+        ),
+    )
+
+
+class BatchPhotoSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    file_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    percent = serializers.IntegerField()
+    error = inline_serializer(
+        name="BatchPhotoFailure",
+        fields={"code": serializers.CharField(), "message": serializers.CharField()},
+        allow_null=True,
+    )
+    url = serializers.URLField()
+
+
+class BatchRejectedPhotoSerializer(serializers.Serializer):
+    file_name = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+EXAMPLE_BATCH = {
+    "id": "0c5e2a7b-9d41-4e3a-b6f2-7a8d9e0f1a2b",
+    "direction": "adult_to_child",
+    "created_at": "2026-12-02T09:30:00Z",
+    "finished": False,
+    "percent": 40,
+    "total": 2,
+    "succeeded": 0,
+    "failed": 0,
+    "url": "https://lightsb.example/api/batches/0c5e2a7b-9d41-4e3a-b6f2-7a8d9e0f1a2b",
+    "zip_url": None,
+    "generations": [
+        {
+            "id": EXAMPLE_ID,
+            "file_name": "holiday.jpg",
+            "status": "running",
+            "percent": 80,
+            "error": None,
+            "url": f"https://lightsb.example/api/generations/{EXAMPLE_ID}",
+        },
+        {
+            "id": "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+            "file_name": "portrait.png",
+            "status": "queued",
+            "percent": 0,
+            "error": None,
+            "url": "https://lightsb.example/api/generations/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+        },
+    ],
+    "rejected": [
+        {
+            "file_name": "notes.pdf",
+            "code": "unsupported_format",
+            "message": "Only JPEG, PNG and WEBP photos are accepted.",
+        }
+    ],
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two photos on their way, one refused",
+            value=EXAMPLE_BATCH,
+            response_only=True,
+            status_codes=["200", "201"],
+        )
+    ]
+)
+class BatchOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    created_at = serializers.DateTimeField()
+    finished = serializers.BooleanField(help_text="True once every photo's job has finished.")
+    percent = serializers.IntegerField()
+    total = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    url = serializers.URLField()
+    zip_url = serializers.URLField(
+        allow_null=True, help_text="All results as one zip, once at least one photo succeeded."
+    )
+    generations = BatchPhotoSerializer(many=True)
+    rejected = BatchRejectedPhotoSerializer(many=True, help_text="Photos that could not be used.")
+
+
+def _serialize_batch(batch: Batch, request: HttpRequest) -> dict[str, Any]:
+    generations = selectors.batch_generations(batch)
+    progress = selectors.batch_progress(batch, generations)
+    payload = {
+        **progress,
+        "direction": batch.direction,
+        "created_at": batch.created_at,
+        "url": request.build_absolute_uri(reverse("api:batch-detail", args=[batch.pk])),
+        "zip_url": (
+            request.build_absolute_uri(reverse("api:batch-zip", args=[batch.pk]))
+            if progress["succeeded"]
+            else None
+        ),
+        "generations": [
+            {
+                "id": generation.pk,
+                "file_name": selectors.batch_file_name(batch, generation),
+                "status": generation.status,
+                "percent": generation.percent,
+                "error": selectors.generation_progress(generation)["error"],
+                "url": request.build_absolute_uri(
+                    reverse("api:generation-detail", args=[generation.pk])
+                ),
+            }
+            for generation in generations
+        ],
+        "rejected": batch.rejected,
+    }
+    return BatchOutputSerializer(payload).data
+
+
+class BatchCreateApi(APIView):
+    api_key_scopes = scopes.GENERATE_ONLY
+
+    @extend_schema(
+        operation_id="batch_create",
+        summary="Upload several portraits at once: one generation each, the same settings",
+        description=(
+            "Each usable photo becomes its own generation; a photo that cannot be used is "
+            "listed in `rejected` with its error code and does not stop the others. Every "
+            "usable photo counts on the daily limit: a batch that does not fit is refused "
+            "whole (429) and nothing is created."
+        ),
+        request={"multipart/form-data": BatchInputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send the same key again to get the same batch instead of a new one.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                BatchOutputSerializer, description="Replay: the batch of this key."
+            ),
+            201: OpenApiResponse(BatchOutputSerializer, description="Created; poll its url."),
+            **_errors(400, 401, 413, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "Two photos, one variant each",
+                value={
+                    "files": ["(the first photo's bytes)", "(the second photo's bytes)"],
+                    "direction": "adult_to_child",
+                    "variants": 1,
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample(
+                "Two photos on their way, one refused",
+                value=EXAMPLE_BATCH,
+                response_only=True,
+                status_codes=["200", "201"],
+            ),
+        ],
+        tags=["generation"],
+    )
+    def post(self, request: Request) -> Response:
+        uploads.check_content_length(request.META.get("CONTENT_LENGTH"), files=max_batch_photos())
+        idempotency_key = request.headers.get("Idempotency-Key", "").strip() or None
+        if idempotency_key and (len(idempotency_key) > 255 or not idempotency_key.isprintable()):
+            raise services.InvalidGenerationParameters(
+                "The Idempotency-Key header must be at most 255 printable characters."
+            )
+        serializer = BatchInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            if "files" in serializer.errors and not request.FILES.getlist("files"):
+                raise uploads.FileMissing(
+                    "Choose one or more photos to upload (JPEG, PNG or WEBP)."
+                )
+            serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key = request.auth if isinstance(request.auth, ApiKey) else None
+
+        def check_key(count: int) -> None:
+            if key is not None:
+                integrations_services.api_key_check_limit(key=key, count=count)
+
+        with transaction.atomic():
+            batch, created = services.batch_create(
+                owner=api_user(request),
+                files=data["files"],
+                direction=data["direction"],
+                variants=data["variants"],
+                strength=data["strength"],
+                variation=data["variation"],
+                seed=data["seed"],
+                face_index=data["face"],
+                journey_frames=data["journey"],
+                idempotency_key=idempotency_key,
+                before_create=check_key,
+            )
+            if key is not None and created:
+                integrations_services.api_key_record_use(key=key, count=len(batch.file_names))
+        body = _serialize_batch(batch, request)
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": body["url"]},
+        )
+
+
+class BatchDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
+    @extend_schema(
+        operation_id="batch_retrieve",
+        summary="One batch: progress of all its photos, their generations, the zip's URL",
+        responses={200: BatchOutputSerializer, **_errors(401, 404)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: UUID) -> Response:
+        batch = selectors.batch_get(owner=api_user(request), batch_id=pk)
+        return Response(_serialize_batch(batch, request))
+
+
+class BatchZipApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
+    @extend_schema(
+        operation_id="batch_zip",
+        summary="The results of every finished photo of a batch, as one zip",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(401, 404, 409)},
+        tags=["generation"],
+    )
+    def get(self, request: Request, pk: UUID) -> FileResponse:
+        batch = selectors.batch_get(owner=api_user(request), batch_id=pk)
+        return zip_response(*archives.batch_archive(batch=batch))
 
 
 # --- Share links ------------------------------------------------------------------------------

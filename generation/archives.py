@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -12,8 +13,10 @@ from accounts.models import User
 from accounts.selectors import account_export
 from generation import storage
 from generation.errors import GenerationNotReady
-from generation.models import Generation, Status
+from generation.models import Batch, Generation, Status
 from generation.selectors import (
+    batch_file_name,
+    batch_generations,
     generation_list,
     generation_summary,
     preferences_export,
@@ -105,3 +108,47 @@ def generation_results_archive(*, generation: Generation) -> tuple[IO[bytes], st
         raise GenerationNotReady()
     archive = generation_archive(generations=[generation], single=True)
     return archive, f"lightsb-{str(generation.pk)[:8]}.zip"
+
+
+def _folder_name(position: int, file_name: str) -> str:
+    """``01-holiday`` for the first photo, ``holiday.jpg``: safe on every file system."""
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name[1:] else file_name
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:60] or "photo"
+    return f"{position + 1:02d}-{stem}"
+
+
+def batch_archive(*, batch: Batch) -> tuple[IO[bytes], str]:
+    """The results of a batch's finished jobs as one zip, and its file name.
+
+    One folder per photo that succeeded (its input, variants, face crops, journey and
+    ``generation.json``) and ``batch.json`` saying how every photo went, the refused ones too.
+    ``GenerationNotReady`` while no photo has results.
+    """
+    generations = batch_generations(batch)
+    succeeded = [item for item in generations if item.status == Status.SUCCEEDED]
+    if not succeeded:
+        raise GenerationNotReady("No photo of this batch has results yet.")
+    photos = []
+    spool = tempfile.SpooledTemporaryFile(max_size=ARCHIVE_SPOOL_BYTES)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for generation in generations:
+            file_name = batch_file_name(batch, generation)
+            folder = _folder_name(generation.batch_position or 0, file_name)
+            if generation.status == Status.SUCCEEDED:
+                _add_generation(archive, generation, f"{folder}/")
+            photos.append(
+                {
+                    "file_name": file_name,
+                    "folder": f"{folder}/" if generation.status == Status.SUCCEEDED else None,
+                    **generation_metadata(generation),
+                }
+            )
+        index = {
+            "id": str(batch.pk),
+            "created_at": isoformat_or_none(batch.created_at),
+            "photos": photos,
+            "rejected": batch.rejected,
+        }
+        archive.writestr("batch.json", json.dumps(index, indent=2, ensure_ascii=False))
+    spool.seek(0)
+    return spool, f"lightsb-batch-{str(batch.pk)[:8]}.zip"

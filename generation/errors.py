@@ -53,6 +53,22 @@ class JobTooLarge(DomainError):
     message = "This job asks for too much work at once."
 
 
+class BatchTooLarge(DomainError):
+    """More photos in one batch than GENERATION_BATCH_MAX."""
+
+    code = "too_many_photos"
+    status = 400
+    message = "Too many photos at once."
+
+
+class BatchNothingUsable(DomainError):
+    """Every photo of a batch was refused; ``fields["file"]`` says why, one line per file."""
+
+    code = "no_usable_photo"
+    status = 400
+    message = "None of the chosen photos could be used."
+
+
 class GenerationNotReady(DomainError):
     code = "not_ready"
     status = 409

@@ -13,23 +13,50 @@ from generation.limits import (
     MAX_SEED,
     MAX_VARIANTS,
     MAX_VARIATION,
+    max_batch_photos,
     upload_size_text,
 )
 from generation.models import Direction, Status
 from generation.services.sharing import DEFAULT_SHARE_DAYS, SHARE_DAYS_CHOICES
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """One or more photos; cleans to a list (a batch when it holds more than one)."""
+
+    def clean(self, data: object, initial: object = None) -> list[object]:
+        items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not items:
+            return [super().clean(None, initial)]  # "This field is required."
+        cleaned = []
+        for item in items:
+            cleaned.append(super().clean(item, initial))
+        return cleaned
+
+
 def _file_help_text() -> str:
-    return f"JPEG, PNG or WEBP, up to {upload_size_text()}. A front-facing portrait works best."
+    return (
+        f"JPEG, PNG or WEBP, up to {upload_size_text()} each. A front-facing portrait works "
+        f"best. Choose up to {max_batch_photos()} photos to translate them all at once."
+    )
 
 
 class GenerateForm(forms.Form):
-    file = forms.FileField(
+    file = PhotosField(
         label="Photo",
+        # An empty file is refused by the upload check with its own code, per photo.
+        allow_empty_file=True,
         help_text=lazy(_file_help_text, str)(),
         # capture="user": phones offer the front camera (a selfie) next to the gallery.
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "user"}
+        widget=MultiplePhotoInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp",
+                "capture": "user",
+                "multiple": True,
+            }
         ),
     )
     direction = forms.ChoiceField(

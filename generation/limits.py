@@ -35,6 +35,7 @@ __all__ = [
     "MIN_JOURNEY_FRAMES",
     "check_job_cost",
     "job_pixels",
+    "max_batch_photos",
     "max_job_pixels",
     "max_upload_bytes",
     "upload_size_text",
@@ -53,6 +54,11 @@ MIN_IMAGE_SIDE = 16
 
 def max_upload_bytes() -> int:
     return int(settings.LIGHTSB_MAX_UPLOAD_BYTES)
+
+
+def max_batch_photos() -> int:
+    """How many photos one batch may hold (GENERATION_BATCH_MAX)."""
+    return int(settings.GENERATION_BATCH_MAX)
 
 
 def upload_size_text() -> str:

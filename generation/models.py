@@ -71,6 +71,39 @@ class Direction(models.TextChoices):
     FEMALE_TO_MALE = "female_to_male", "Female → male"
 
 
+class Batch(models.Model):
+    """Several photos sent at once with the same settings; each became its own Generation.
+
+    ``file_names`` holds the names the photos had on the person's device, by position (the
+    jobs' ``batch_position``); ``rejected`` the photos that were refused, with why
+    (``{"file_name", "code", "message"}``), so the batch page can say which file failed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
+    )
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    file_names = models.JSONField(default=list, blank=True)
+    rejected = models.JSONField(default=list, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="batch_idempotency_key_unique_per_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"batch of {len(self.file_names)} · {self.id}"
+
+
 def web_copy_names(copies: dict[str, str] | None) -> list[str]:
     """The storage names in a ``{"<width>": name}`` map of web-sized copies."""
     return [name for name in (copies or {}).values() if isinstance(name, str) and name]
@@ -87,6 +120,11 @@ class Generation(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
     )
+    # Set when the photo came in a batch; deleting the batch's other jobs leaves this one alone.
+    batch = models.ForeignKey(
+        Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="generations"
+    )
+    batch_position = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
 
     # What was asked for.

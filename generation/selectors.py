@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import GeneratorPreferences, User
 from generation import storage
-from generation.models import Generation, ShareLink, Status, stage_label, web_copy_name
+from generation.models import Batch, Generation, ShareLink, Status, stage_label, web_copy_name
 from lightsb_site.formatting import isoformat_or_none
 from lightsb_site.rate_limit import Hit
 
@@ -256,6 +256,68 @@ def generation_summary(generation: Generation) -> dict[str, Any]:
         "timings": generation.timings,
         "processing_seconds": generation.processing_seconds,
         "error": _failure(generation),
+    }
+
+
+# --- Batches -------------------------------------------------------------------------------
+
+
+def batch_get(*, owner: User, batch_id: UUID | str) -> Batch:
+    """One of the person's batches; anybody else's (or a malformed id) is simply not found."""
+    try:
+        return Batch.objects.get(pk=batch_id, owner=owner)
+    except (Batch.DoesNotExist, ValidationError, ValueError) as error:
+        raise Http404("No such batch.") from error
+
+
+def batch_get_by_idempotency_key(*, owner: User, key: str) -> Batch | None:
+    """The person's batch created with this ``Idempotency-Key``, if it exists yet."""
+    if not key:
+        return None
+    return Batch.objects.filter(owner=owner, idempotency_key=key).first()
+
+
+def batch_generations(batch: Batch) -> list[Generation]:
+    """The batch's jobs that still exist, in the order the photos were chosen."""
+    return list(
+        batch.generations.filter(owner=batch.owner_id)
+        .prefetch_related("results", "journey")
+        .order_by("batch_position")
+    )
+
+
+def batch_file_name(batch: Batch, generation: Generation) -> str:
+    position = generation.batch_position
+    if position is not None and 0 <= position < len(batch.file_names):
+        return str(batch.file_names[position])
+    return f"photo-{(position or 0) + 1}"
+
+
+def batch_progress(batch: Batch, generations: list[Generation]) -> dict[str, Any]:
+    """One progress for all of a batch's jobs, shaped like a single job's (the page polls it)."""
+    total = len(generations)
+    finished = sum(1 for item in generations if item.is_finished)
+    succeeded = sum(1 for item in generations if item.status == Status.SUCCEEDED)
+    percent = round(
+        sum(100 if item.is_finished else item.percent for item in generations) / max(1, total)
+    )
+    running = next((item for item in generations if item.status == Status.RUNNING), None)
+    if finished == total:
+        label = f"{succeeded} of {total} photos done"
+    elif running is not None:
+        label = f"Photo {finished + 1} of {total}: {stage_label(running.stage)}"
+    else:
+        label = f"{finished} of {total} photos done, the rest waiting for a free worker"
+    return {
+        "id": str(batch.pk),
+        "status": "running" if finished < total else "finished",
+        "stage_label": label,
+        "percent": percent,
+        "finished": finished == total,
+        "total": total,
+        "done": finished,
+        "succeeded": succeeded,
+        "failed": sum(1 for item in generations if item.status == Status.FAILED),
     }
 
 

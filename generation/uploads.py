@@ -67,16 +67,22 @@ def _too_large() -> FileTooLarge:
     return FileTooLarge(f"The file is larger than {upload_size_text()}. Choose a smaller photo.")
 
 
-def check_content_length(content_length: str | int | None) -> None:
+def check_content_length(content_length: str | int | None, *, files: int = 1) -> None:
     """Reject an oversized request from its header, before the body is read.
 
-    Multipart framing adds a little, so the allowance is the file limit plus 64 KiB.
+    Multipart framing adds a little, so the allowance is the file limit plus 64 KiB, for each
+    of the ``files`` the request may carry (a batch).
     """
     try:
         length = int(content_length or 0)
     except (TypeError, ValueError):
         return
-    if length > max_upload_bytes() + 64 * 1024:
+    if length > files * (max_upload_bytes() + 64 * 1024):
+        if files > 1:
+            raise FileTooLarge(
+                f"These photos are larger than {files} x {upload_size_text()} together. "
+                "Choose fewer or smaller photos."
+            )
         raise _too_large()
 
 

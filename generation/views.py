@@ -32,7 +32,7 @@ from generation.forms import (
     ShareForm,
 )
 from generation.limits import DEFAULT_JOURNEY_FRAMES, DEFAULT_VARIATION
-from generation.models import Generation, Status
+from generation.models import Batch, Generation, Status
 from generation.responses import image_response, requested_width, zip_response
 from generation.services.sharing import DEFAULT_SHARE_DAYS
 from lightsb_site.api_errors import DomainError
@@ -63,7 +63,17 @@ def _generator_context(form: GenerateForm) -> dict[str, Any]:
         "form": form,
         "max_upload_bytes": limits.max_upload_bytes(),
         "max_upload_text": limits.upload_size_text(),
+        "batch_max": limits.max_batch_photos(),
     }
+
+
+def _show_error(form: GenerateForm, error: DomainError) -> None:
+    if isinstance(error, services.InvalidGenerationParameters) and form.errors:
+        return  # the form shows its own field errors
+    form.add_error(None, error.message)
+    # A batch says which photo failed and why, under the file field.
+    for line in error.extra.get("fields", {}).get("file", []):
+        form.add_error("file", line)
 
 
 @login_required
@@ -75,7 +85,9 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 400
     form = GenerateForm(request.POST, request.FILES)
     try:
-        uploads.check_content_length(request.META.get("CONTENT_LENGTH"))
+        uploads.check_content_length(
+            request.META.get("CONTENT_LENGTH"), files=limits.max_batch_photos()
+        )
         if not form.is_valid():
             if "file" in form.errors and not request.FILES.get("file"):
                 raise uploads.FileMissing()
@@ -84,9 +96,11 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
                 fields={field: list(errors) for field, errors in form.errors.items()}
             )
         data = form.cleaned_data
+        if len(data["file"]) > 1:
+            return _create_batch(request, data)
         generation, _ = services.generation_create(
             owner=request.user,
-            upload=data["file"],
+            upload=data["file"][0],
             direction=data["direction"],
             variants=data["variants"],
             strength=data["strength"],
@@ -100,10 +114,7 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = error.status
         if _wants_json(request):
             return JsonResponse(error.as_dict(), status=status)
-        if isinstance(error, services.InvalidGenerationParameters) and form.errors:
-            pass  # the form shows its own field errors
-        else:
-            form.add_error(None, error.message)
+        _show_error(form, error)
         return render(request, "generation/generator.html", _generator_context(form), status=status)
     if data["remember"]:
         services.preferences_save(
@@ -121,6 +132,109 @@ def generator(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(_status_payload(generation), status=201)
     return redirect("generation:detail", pk=generation.pk)
+
+
+def _settings_of(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "direction": data["direction"],
+        "variants": data["variants"],
+        "strength": data["strength"],
+        "variation": DEFAULT_VARIATION if data["variation"] is None else data["variation"],
+        "seed": data["seed"],
+        "face_index": data["face"],
+        "journey_frames": DEFAULT_JOURNEY_FRAMES if data["journey"] else 0,
+    }
+
+
+def _create_batch(request: AuthenticatedHttpRequest, data: dict[str, Any]) -> HttpResponse:
+    """Several photos: one job each, then the batch page (errors go up to the generator)."""
+    batch, _ = services.batch_create(
+        owner=request.user,
+        files=data["file"],
+        idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:255] or None,
+        **_settings_of(data),
+    )
+    if data["remember"]:
+        chosen = _settings_of(data)
+        services.preferences_save(
+            user=request.user,
+            direction=chosen["direction"],
+            variants=chosen["variants"],
+            strength=chosen["strength"],
+            variation=chosen["variation"],
+            journey_frames=chosen["journey_frames"],
+        )
+    if _wants_json(request):
+        return JsonResponse(_batch_payload(batch), status=201)
+    return redirect("generation:batch", pk=batch.pk)
+
+
+def _batch_payload(batch: Batch) -> dict[str, Any]:
+    generations = selectors.batch_generations(batch)
+    return {
+        **selectors.batch_progress(batch, generations),
+        "url": reverse("generation:batch", args=[batch.pk]),
+        "cancel_url": reverse("generation:batch-cancel", args=[batch.pk]),
+        "rejected": batch.rejected,
+    }
+
+
+@login_required
+@require_GET
+def batch_progress_by_key(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """Progress of the batch created with this idempotency key (polled while the post runs)."""
+    batch = selectors.batch_get_by_idempotency_key(
+        owner=request.user, key=request.GET.get("key", "").strip()
+    )
+    if batch is None:
+        return JsonResponse({"status": "pending", "percent": 0, "finished": False})
+    return JsonResponse(_batch_payload(batch))
+
+
+@login_required
+@require_GET
+def batch(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
+    found = selectors.batch_get(owner=request.user, batch_id=pk)
+    generations = selectors.batch_generations(found)
+    context = {
+        "batch": found,
+        "progress": selectors.batch_progress(found, generations),
+        "items": [
+            {
+                "generation": generation,
+                "file_name": selectors.batch_file_name(found, generation),
+                "advice": FAILURE_ADVICE.get(generation.error_code, ""),
+            }
+            for generation in generations
+        ],
+    }
+    return render(request, "generation/batch.html", context)
+
+
+@login_required
+@require_GET
+def batch_status(request: AuthenticatedHttpRequest, pk: UUID) -> JsonResponse:
+    return JsonResponse(_batch_payload(selectors.batch_get(owner=request.user, batch_id=pk)))
+
+
+@login_required
+@require_GET
+def batch_archive(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponseBase:
+    found = selectors.batch_get(owner=request.user, batch_id=pk)
+    try:
+        return zip_response(*archives.batch_archive(batch=found))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("generation:batch", pk=found.pk)
+
+
+@login_required
+@require_POST
+def batch_cancel(request: AuthenticatedHttpRequest, pk: UUID) -> HttpResponse:
+    found = selectors.batch_get(owner=request.user, batch_id=pk)
+    if services.batch_cancel(batch=found):
+        messages.info(request, "The batch's unfinished photos were canceled.")
+    return redirect("generation:batch", pk=found.pk)
 
 
 @login_required

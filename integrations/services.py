@@ -84,8 +84,9 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     return key
 
 
-def api_key_check_limit(*, key: ApiKey) -> None:
-    """Raise 429 ``api_key_limit_reached`` when the key's own daily limit is spent.
+def api_key_check_limit(*, key: ApiKey, count: int = 1) -> None:
+    """Raise 429 ``api_key_limit_reached`` unless ``count`` more jobs fit in the key's own
+    daily limit (a batch asks for all its photos at once).
 
     Call inside the transaction that creates the job, then ``api_key_record_use`` once it is
     created: the key row stays locked until the commit, so parallel requests through one key
@@ -95,7 +96,7 @@ def api_key_check_limit(*, key: ApiKey) -> None:
     if key.daily_limit is not None:
         now = timezone.now()
         uses = ApiKeyUse.objects.filter(key=key, created_at__gte=now - DAY)
-        if uses.count() >= key.daily_limit:
+        if uses.count() + count > key.daily_limit:
             oldest = uses.order_by("created_at").values_list("created_at", flat=True).first()
             retry_after = max(1, math.ceil(((oldest or now) + DAY - now).total_seconds()))
             raise ApiKeyLimitReached(
@@ -104,6 +105,6 @@ def api_key_check_limit(*, key: ApiKey) -> None:
             )
 
 
-def api_key_record_use(*, key: ApiKey) -> None:
-    """Count one accepted job against the key (append-only, like the account's usage)."""
-    ApiKeyUse.objects.create(key=key)
+def api_key_record_use(*, key: ApiKey, count: int = 1) -> None:
+    """Count accepted jobs against the key (append-only, like the account's usage)."""
+    ApiKeyUse.objects.bulk_create(ApiKeyUse(key=key) for _ in range(count))

@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
     # One enum for every field that takes a direction (the job's and a hint's suggestion).
     "ENUM_NAME_OVERRIDES": {
         "DirectionEnum": "generation.models.Direction",
+        "GenerationStatusEnum": "generation.models.Status",
         "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
     },
 }
@@ -443,6 +444,8 @@ GENERATION_MAX_PIXELS = env_int("GENERATION_MAX_PIXELS", 40_000_000)
 # Cap on the work of one job: photo pixels x (variants + journey frames). See generation.limits.
 GENERATION_MAX_JOB_PIXELS = env_int("GENERATION_MAX_JOB_PIXELS", 200_000_000)
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 200)
+# Photos one batch upload may hold (each becomes its own generation and counts on the quota).
+GENERATION_BATCH_MAX = env_int("GENERATION_BATCH_MAX", 10)
 GENERATION_RETENTION_DAYS = env_int("GENERATION_RETENTION_DAYS", 30)
 # A running job whose worker has not reported for this long is presumed dead and is retried.
 GENERATION_LEASE_SECONDS = env_int("GENERATION_LEASE_SECONDS", 120)

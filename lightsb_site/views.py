@@ -9,12 +9,13 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from generation.examples import home_examples
 from lightsb_site.api_errors import json_error
 from lightsb_site.db_unavailable import unavailable_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"examples": home_examples()})
 
 
 def about(request: HttpRequest) -> HttpResponse:

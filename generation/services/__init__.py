@@ -2,6 +2,7 @@
 
 - ``create``: validate a request, enforce the daily quota, store the clean photo, queue the job.
 - ``run``: claim a job (fencing token), drive the engine under a lease, save its results.
+- ``batch``: several photos with the same settings, each its own job, one quota check.
 - ``lifecycle``: :func:`~generation.services.lifecycle.finish` (the one terminal transition),
   cancel, reap stale jobs, delete, purge.
 - ``sharing``: public, expiring, revocable links to one result; ``preferences``: the
@@ -21,6 +22,7 @@ from generation.errors import (
     InvalidGenerationParameters,
     StorageUnavailable,
 )
+from generation.services.batch import batch_cancel, batch_create
 from generation.services.create import (
     generation_create,
     generation_rerun,
@@ -65,6 +67,8 @@ __all__ = [
     "InvalidGenerationParameters",
     "ReapReport",
     "StorageUnavailable",
+    "batch_cancel",
+    "batch_create",
     "default_worker_id",
     "generation_backfill_web_copies",
     "generation_cancel",

@@ -7,6 +7,7 @@ import hashlib
 import io
 import math
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,13 +80,22 @@ def generation_validate_parameters(
         raise InvalidGenerationParameters(fields=errors)
 
 
-def _check_daily_limit(*, owner: User, now: datetime) -> None:
+def check_daily_limit(*, owner: User, now: datetime, count: int = 1) -> None:
+    """Raise ``DailyLimitReached`` unless ``count`` more jobs fit in the owner's 24 hours."""
     # Counted from the append-only usage records: deleting jobs does not give the quota back.
     limit = int(settings.GENERATION_DAILY_LIMIT)
     accepted, oldest = usage_accepted_since(user=owner, since=now - DAY)
-    if accepted < limit:
+    if accepted + count <= limit:
         return
     retry_after = max(1, math.ceil(((oldest or now) + DAY - now).total_seconds()))
+    if count > 1 and accepted < limit:
+        left = limit - accepted
+        raise DailyLimitReached(
+            f"These {count} photos would go over the limit of {limit} generations in 24 hours: "
+            f"{left} {'is' if left == 1 else 'are'} left. Choose fewer photos, or try again in "
+            f"{format_wait(retry_after)}.",
+            retry_after=retry_after,
+        )
     raise DailyLimitReached(
         f"You have reached the limit of {limit} generations in 24 hours. "
         f"Try again in {format_wait(retry_after)}.",
@@ -249,29 +259,23 @@ def _create_job(
                 existing = _find_by_idempotency_key(owner=owner, idempotency_key=idempotency_key)
                 if existing is not None:
                     return _replayed(existing, **asked), False
-            _check_daily_limit(owner=owner, now=timezone.now())
-            input_name = store("input", sanitized.data)
-            thumbnail_name = store("thumb", make_thumbnail(sanitized.image))
-            generation = Generation.objects.create(
-                id=generation_id,
+            check_daily_limit(owner=owner, now=timezone.now())
+            generation = insert_job(
                 owner=owner,
-                direction=direction,
-                variants=variants,
-                strength=strength,
-                variation=variation,
-                seed=seed,
-                face_index=face_index,
-                journey_frames=journey_frames,
-                idempotency_key=idempotency_key,
-                input_image=input_name,
-                input_width=sanitized.width,
-                input_height=sanitized.height,
-                thumbnail=thumbnail_name,
+                generation_id=generation_id,
+                sanitized=sanitized,
+                store=store,
+                fields={
+                    "direction": direction,
+                    "variants": variants,
+                    "strength": strength,
+                    "variation": variation,
+                    "seed": seed,
+                    "face_index": face_index,
+                    "journey_frames": journey_frames,
+                    "idempotency_key": idempotency_key,
+                },
             )
-            usage_record_accept(
-                user=owner, generation_id=generation.pk, accepted_at=generation.created_at
-            )
-            generation_enqueue(generation_id=str(generation.pk))
     except IntegrityError:
         storage.delete_files(stored)
         # Only the idempotency constraint can collide here: another request won the race.
@@ -285,6 +289,33 @@ def _create_job(
         raise
     refresh_or_gone(generation)
     return generation, True
+
+
+def insert_job(
+    *,
+    owner: User,
+    generation_id: uuid.UUID,
+    sanitized: uploads.SanitizedImage,
+    store: Callable[[str, bytes], str],
+    fields: dict[str, Any],
+) -> Generation:
+    """Store the photo and its thumbnail, write the row, count it and queue its task.
+
+    Call inside the creating transaction, after the quota check; ``store`` remembers what it
+    wrote so the caller can remove it when the transaction fails.
+    """
+    generation = Generation.objects.create(
+        id=generation_id,
+        owner=owner,
+        input_image=store("input", sanitized.data),
+        input_width=sanitized.width,
+        input_height=sanitized.height,
+        thumbnail=store("thumb", make_thumbnail(sanitized.image)),
+        **fields,
+    )
+    usage_record_accept(user=owner, generation_id=generation.pk, accepted_at=generation.created_at)
+    generation_enqueue(generation_id=str(generation.pk))
+    return generation
 
 
 def refresh_or_gone(generation: Generation) -> None:

@@ -22,7 +22,7 @@ from accounts.models import User
 from generation import storage
 from generation.errors import GenerationNotCancelable
 from generation.hooks import run_finished_hooks
-from generation.models import FINISHED_STATUSES, Generation, Stage, Status
+from generation.models import FINISHED_STATUSES, Batch, Generation, Stage, Status
 from generation.services.create import refresh_or_gone
 from generation.tasks import generation_enqueue, jobs_run_in_process
 from lightsb_site.metrics import observe_generation
@@ -160,7 +160,9 @@ def generations_delete(*, generations: Iterable[Generation]) -> int:
 def generation_delete_all(*, owner: User) -> int:
     """Delete every job of a person (also call this before deleting the account)."""
     queryset = Generation.objects.filter(owner=owner).prefetch_related("results", "journey")
-    return generations_delete(generations=list(queryset))
+    deleted = generations_delete(generations=list(queryset))
+    Batch.objects.filter(owner=owner).delete()  # their file names go with the jobs
+    return deleted
 
 
 # --- Reaping and retention -----------------------------------------------------------------
@@ -274,4 +276,6 @@ def generation_purge_expired(*, days: int | None = None, now: datetime | None = 
             total += generations_delete(generations=batch)
             batch = []
     total += generations_delete(generations=batch)
+    # A batch whose jobs are all gone keeps nothing worth its photos' names.
+    Batch.objects.filter(created_at__lt=cutoff, generations__isnull=True).delete()
     return total

@@ -202,7 +202,7 @@
 
     input.addEventListener("change", function () {
       errorBox.hidden = true;
-      if (input.files && input.files.length && tooLarge(input.files[0])) {
+      if (input.files && [].some.call(input.files, tooLarge)) {
         fail("The file is larger than " + form.dataset.maxUploadText + ". Choose a smaller photo.");
       }
     });
@@ -219,10 +219,19 @@
       errorBox.hidden = true;
       clearFieldErrors();
       if (!input.files || !input.files.length) { fail("Choose a photo to upload (JPEG, PNG or WEBP)."); return; }
-      if (tooLarge(input.files[0])) {
-        fail("The file is larger than " + form.dataset.maxUploadText + ". Choose a smaller photo.");
+      var batchMax = parseInt(form.dataset.batchMax, 10);
+      if (batchMax > 0 && input.files.length > batchMax) {
+        fail("Choose at most " + batchMax + " photos at once (" + input.files.length + " were chosen).");
         return;
       }
+      var large = [].filter.call(input.files, tooLarge).map(function (file) { return file.name; });
+      if (large.length) {
+        fail((input.files.length > 1 ? large.join(", ") + ": " : "") + "The file is larger than " +
+          form.dataset.maxUploadText + ". Choose a smaller photo.");
+        return;
+      }
+      // Several photos make a batch: the server answers with it, and one progress covers all.
+      var progressUrl = input.files.length > 1 ? form.dataset.batchProgressUrl : form.dataset.progressUrl;
       var key = newKey();
       var aborter = window.AbortController ? new AbortController() : null;
       var lastJob = null;
@@ -232,7 +241,7 @@
       bar.value = 0;
       // While the post runs (it may run the whole job), follow the job by its key.
       var stop = pollUntilFinished(
-        form.dataset.progressUrl + "?key=" + encodeURIComponent(key), label, bar,
+        progressUrl + "?key=" + encodeURIComponent(key), label, bar,
         function (job) { focusResultAfterLoad(); window.location.assign(job.url); },
         function (job) { lastJob = job; }
       );

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generation", "0005_web_copies"),
+        ("generation", "0006_batch"),
     ]
 
     operations = [

@@ -512,3 +512,18 @@ def test_the_single_photo_api_keeps_its_own_body_limit(auth_api_client, settings
     )
 
     assert response.status_code == 413
+
+
+def test_a_batch_remembers_its_settings_like_a_single_photo(auth_client, user, astronaut_jpeg):
+    from accounts.models import GeneratorPreferences
+
+    page_post(
+        auth_client,
+        three_photos(astronaut_jpeg),
+        direction=Direction.MALE_TO_FEMALE,
+        variants=3,
+        remember="on",
+    )
+
+    preferences = GeneratorPreferences.objects.get(user=user)
+    assert (preferences.direction, preferences.variants) == (Direction.MALE_TO_FEMALE, 3)

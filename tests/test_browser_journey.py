@@ -1,8 +1,8 @@
 """The whole life of an account in the browser, at a laptop and a phone size (issue #12):
 register → forget the password → reset it with the link from the mail (a real SMTP server)
 → log in → a batch of three photos → one result (face close-up, animation download) →
-sessions → delete the account. axe-core checks every page on the way; a screenshot of each step goes to
-test-artifacts/.
+sessions → delete the account. axe-core checks every page on the way; a screenshot of each
+step goes to test-artifacts/.
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ SHOTS = [
         lambda demo: f"/generate/{demo.generation_id}/",
         scroll_to("variants-title"),
     ),
+    Shot("batch", MEMBER, lambda demo: f"/generate/batch/{demo.batch_id}/"),
     Shot("result-failed", MEMBER, lambda demo: f"/generate/{demo.failed_generation_id}/"),
     Shot("history", MEMBER, lambda demo: "/generate/history/"),
     Shot("statistics", MEMBER, lambda demo: "/stats/"),

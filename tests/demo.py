@@ -1,6 +1,7 @@
 """Demo content for the accessibility suite and docs/make_screenshots.py: a member with a
-profile, a finished generation of a public-domain portrait, a failed one, a share link, an API
-key and a staff member. Everything goes through the real services.
+profile, a finished generation of a public-domain portrait, a failed one, a batch of three
+crops of the portrait, a share link, an API key and a staff member. Everything goes through
+the real services.
 
 The portrait is scikit-image's astronaut (Eileen Collins, NASA, public domain); never a photo
 from a face data set.
@@ -9,6 +10,7 @@ from a face data set.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +29,7 @@ class Demo:
     staff: object
     generation_id: str
     failed_generation_id: str
+    batch_id: str
     share_token: str
     reset_uidb64: str
     reset_token: str
@@ -53,7 +56,7 @@ def demo_create(*, username: str = "ada", staff_username: str = "grace") -> Demo
     from django.contrib.auth.tokens import default_token_generator
 
     from accounts.services import profile_update, user_register, user_set_role
-    from generation.services import generation_create, share_link_create
+    from generation.services import batch_create, generation_create, share_link_create
     from integrations.scopes import ALL_SCOPES
     from integrations.services import api_key_create
 
@@ -90,6 +93,23 @@ def demo_create(*, username: str = "ada", staff_username: str = "grace") -> Demo
         variants=1,
     )
     _finished(failed.pk)
+    portrait = Image.open(io.BytesIO(astronaut_jpeg()))
+    batch, _ = batch_create(
+        owner=member,
+        files=[
+            SimpleUploadedFile(name, encode(image, "JPEG"), content_type="image/jpeg")
+            for name, image in (
+                ("astronaut.jpg", portrait),
+                ("astronaut-cropped.jpg", portrait.crop((64, 0, 448, 384))),
+                ("astronaut-small.jpg", portrait.resize((464, 464))),
+            )
+        ],
+        direction="adult_to_child",
+        variants=1,
+        seed=7,
+    )
+    for job in batch.generations.all():
+        _finished(job.pk)
     _, share_token = share_link_create(owner=member, generation_id=generation.pk, with_before=True)
     api_key_create(owner=member, name="Photo booth", scopes=list(ALL_SCOPES))
     return Demo(
@@ -97,6 +117,7 @@ def demo_create(*, username: str = "ada", staff_username: str = "grace") -> Demo
         staff=staff,
         generation_id=str(generation.pk),
         failed_generation_id=str(failed.pk),
+        batch_id=str(batch.pk),
         share_token=share_token,
         reset_uidb64=urlsafe_base64_encode(force_bytes(member.pk)),
         reset_token=default_token_generator.make_token(member),

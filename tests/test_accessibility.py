@@ -49,6 +49,7 @@ PAGES_WITH_PARAMETERS = [
     ),
     PageWithParameters(MEMBER, "generation:detail", lambda demo: {"pk": demo.generation_id}),
     PageWithParameters(MEMBER, "generation:detail", lambda demo: {"pk": demo.failed_generation_id}),
+    PageWithParameters(MEMBER, "generation:batch", lambda demo: {"pk": demo.batch_id}),
 ]
 # Addresses that answer with an error page on purpose.
 ERROR_PAGES = {

@@ -1,19 +1,23 @@
 """The whole life of an account in the browser, at a laptop and a phone size (issue #12):
 register → forget the password → reset it with the link from the mail (a real SMTP server)
-→ log in → generate → the result (close-up, animation download) → sessions → delete the
-account. axe-core checks every page on the way; a screenshot of each step goes to
-test-artifacts/.
+→ log in → a batch of three photos → one result (face close-up, animation download) →
+sessions → delete the account. axe-core checks every page on the way; a screenshot of each
+step goes to test-artifacts/.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from accounts.models import User
-from generation.models import Generation
-from tests.browser import BROWSER_SUITE, PASSWORD, VIEWPORTS, Tab, axe_report, drop_file
+from generation.models import Batch, Generation, Status
+from tests.browser import BROWSER_SUITE, PASSWORD, VIEWPORTS, Tab, axe_report
+from tests.support import encode
+from tests.test_browser_e2e import record_progress
 
 pytestmark = BROWSER_SUITE
 NEW_PASSWORD = "walnut-harbour-2031"
@@ -91,29 +95,73 @@ def log_in_with_the_new_password(journey: Journey, username: str) -> None:
     page.wait_for_url("**/accounts/profile/")
 
 
-def generate(journey: Journey, photo: bytes) -> None:
-    """One portrait, two variants and the journey, through the drop zone."""
+def three_photos(photo: bytes, folder: Path) -> list[str]:
+    """The same public-domain portrait three ways: whole, cropped around the face, smaller."""
+    image = Image.open(io.BytesIO(photo)).convert("RGB")
+    versions = {
+        "whole.jpg": image,
+        "cropped.jpg": image.crop((64, 0, 448, 384)),
+        "smaller.jpg": image.resize((464, 464)),
+    }
+    paths = []
+    for name, version in versions.items():
+        path = folder / name
+        path.write_bytes(encode(version, "JPEG", quality=90))
+        paths.append(str(path))
+    return paths
+
+
+def generate_a_batch(journey: Journey, photos: list[str]) -> None:
+    """Three photos chosen at once, one variant each and a journey; one progress follows
+    them all to the batch page."""
     page = journey.page
     journey.open_menu_link("Generate")
     page.wait_for_url("**/generate/")
-    drop_file(page, photo, "portrait.jpg")
-    page.wait_for_selector("#preview", state="visible")
+    page.wait_for_selector("html.has-js")
+    page.set_input_files("input[name=file]", photos)
     page.check("input[name=direction][value=adult_to_child]")
     page.click("details.advanced summary")
-    page.fill("input[name=variants]", "2")
+    page.fill("input[name=variants]", "1")
     page.check("input[name=journey]")
-    journey.check("generator")
+    journey.check("generator-batch")
+    record_progress(page)
     page.click("#generate-button")
-    page.wait_for_url("**/generate/*-*/", timeout=180_000)
+    page.wait_for_url("**/generate/batch/*/", timeout=240_000)
+
+    seen = page.evaluate("() => JSON.parse(sessionStorage.getItem('progress') || '[]')")
+    assert any(" of 3" in state["label"] for state in seen), seen
+    batch = Batch.objects.get()
+    jobs = list(batch.generations.order_by("batch_position"))
+    assert [job.status for job in jobs] == [Status.SUCCEEDED] * 3, [j.error_message for j in jobs]
+    assert page.locator(".batch-items li").count() == 3
+    assert page.get_by_role("link", name="Download all results (zip)").is_visible()
+    journey.check("batch")
+    page.locator(".batch-items a").first.click()
+    page.wait_for_url("**/generate/*-*/")
 
 
 def look_at_the_result(journey: Journey) -> None:
     page = journey.page
-    assert page.locator(".variant").count() == 2
-    assert page.locator("#compare").is_visible()
+    assert page.locator(".variant").count() == 1
+    page.wait_for_selector("#face-wipe.is-live")
+    assert page.locator("#face-wipe .wipe-before .wipe-label").inner_text() == "Before"
+    assert page.locator("#face-wipe .wipe-after .wipe-label").inner_text() == "After"
+    slider = page.get_by_label("Wipe between your face before and after")
+    clip = page.locator("#face-wipe-after").evaluate(
+        "element => getComputedStyle(element).clipPath"
+    )
+    assert "50%" in clip
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert slider.input_value() == "52"
+    moved = page.locator("#face-wipe-after").evaluate(
+        "element => getComputedStyle(element).clipPath"
+    )
+    assert moved != clip and "52%" in moved
     journey.check("result")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the animation (WebP)").click()
+        page.get_by_role("link", name="Animated WebP").click()
     animation = Path(download_info.value.path()).read_bytes()
     assert animation[:4] == b"RIFF" and animation[8:12] == b"WEBP"
 
@@ -142,7 +190,7 @@ def delete_the_account(journey: Journey) -> None:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda viewport: viewport.name)
 def test_a_person_signs_up_resets_the_password_generates_and_deletes_the_account(
-    browser, app, smtp_inbox, astronaut_jpeg, viewport
+    browser, app, smtp_inbox, astronaut_jpeg, viewport, tmp_path
 ):
     username, email = f"journey-{viewport.name}", f"journey-{viewport.name}@example.com"
     tab = Tab(browser, app.url, viewport=viewport)
@@ -151,7 +199,7 @@ def test_a_person_signs_up_resets_the_password_generates_and_deletes_the_account
         register(journey, username, email)
         reset_password(journey, email, smtp_inbox)
         log_in_with_the_new_password(journey, username)
-        generate(journey, astronaut_jpeg)
+        generate_a_batch(journey, three_photos(astronaut_jpeg, tmp_path))
         look_at_the_result(journey)
         review_sessions(journey)
         delete_the_account(journey)
@@ -160,6 +208,7 @@ def test_a_person_signs_up_resets_the_password_generates_and_deletes_the_account
 
     assert not User.objects.filter(username=username).exists()
     assert not Generation.objects.exists()
+    assert not Batch.objects.exists()
     # The refused login is a 4xx page on purpose; anything else in the console is a defect.
     assert [error for error in tab.errors if "status of 4" not in error] == []
     assert journey.problems == [], "\n".join(journey.problems)

@@ -343,20 +343,7 @@ def generation_payload(generation: Generation, request: HttpRequest) -> dict[str
         return request.build_absolute_uri(reverse(f"api:{name}", args=args) + query)
 
     pk = generation.pk
-    results = [
-        {
-            "index": result.variant_index,
-            "face": result.face_index,
-            "seed": result.seed,
-            "url": absolute("generation-result", pk, result.variant_index),
-            "crop_url": (
-                absolute("generation-result", pk, result.variant_index, query="?kind=crop")
-                if result.crop
-                else None
-            ),
-        }
-        for result in generation.results.all()
-    ]
+    results = selectors.result_links(generation, absolute)
     return {
         **selectors.generation_summary(generation),
         "progress": {"stage": generation.stage, "percent": generation.percent},

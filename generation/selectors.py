@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
@@ -418,3 +419,23 @@ def generation_dashboard(*, days: int = 30) -> dict[str, Any]:
             (timezone.now() - oldest_queued).total_seconds() if oldest_queued else None
         ),
     }
+
+
+def result_links(generation: Generation, absolute: Callable[..., str]) -> list[dict[str, Any]]:
+    """Each result's index, face, seed and absolute URLs, as the API and the webhooks show
+    them; ``absolute(url_name, *args, query=...)`` makes an API route's absolute URL."""
+    pk = generation.pk
+    return [
+        {
+            "index": result.variant_index,
+            "face": result.face_index,
+            "seed": result.seed,
+            "url": absolute("generation-result", pk, result.variant_index),
+            "crop_url": (
+                absolute("generation-result", pk, result.variant_index, query="?kind=crop")
+                if result.crop
+                else None
+            ),
+        }
+        for result in generation.results.all()
+    ]

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from generation import selectors as generation_selectors
 from generation.models import Generation
 from integrations.errors import WebhookDeliveryNotRedeliverable, WebhookRefused
 from integrations.models import DeliveryStatus, GenerationWebhook, WebhookDelivery, WebhookSecret
@@ -112,20 +113,7 @@ def _payload(generation: Generation, *, base_url: str) -> dict[str, Any]:
         return root + reverse(f"api:{name}", args=args) + query
 
     pk = generation.pk
-    results = [
-        {
-            "index": result.variant_index,
-            "face": result.face_index,
-            "seed": result.seed,
-            "url": absolute("generation-result", pk, result.variant_index),
-            "crop_url": (
-                absolute("generation-result", pk, result.variant_index, query="?kind=crop")
-                if result.crop
-                else None
-            ),
-        }
-        for result in generation.results.all()
-    ]
+    results = generation_selectors.result_links(generation, absolute)
     return {
         "event": EVENT_FINISHED,
         "id": str(pk),

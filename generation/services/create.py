@@ -238,8 +238,7 @@ def _create_job(
         stored.append(name)
         return name
 
-    asked: dict[str, Any] = {
-        "sanitized": sanitized,
+    job_fields: dict[str, Any] = {
         "direction": direction,
         "variants": variants,
         "strength": strength,
@@ -248,6 +247,7 @@ def _create_job(
         "face_index": face_index,
         "journey_frames": journey_frames,
     }
+    asked: dict[str, Any] = {"sanitized": sanitized, **job_fields}
     generation_id = uuid.uuid4()
     try:
         with transaction.atomic():
@@ -265,16 +265,7 @@ def _create_job(
                 generation_id=generation_id,
                 sanitized=sanitized,
                 store=store,
-                fields={
-                    "direction": direction,
-                    "variants": variants,
-                    "strength": strength,
-                    "variation": variation,
-                    "seed": seed,
-                    "face_index": face_index,
-                    "journey_frames": journey_frames,
-                    "idempotency_key": idempotency_key,
-                },
+                fields={**job_fields, "idempotency_key": idempotency_key},
             )
     except IntegrityError:
         storage.delete_files(stored)
